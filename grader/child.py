@@ -1,0 +1,234 @@
+"""What runs inside the forked child: confine the process, run the student's code, send back plain data.
+
+The child only measures. It never sees tolerances, points or messages; the parent judges what it sends.
+"""
+
+from __future__ import annotations
+
+import builtins
+import gc
+import json
+import linecache
+import math
+import os
+import resource
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import torch
+from torch.autograd.variable import Variable
+
+from . import observe
+from .config import Limits
+from .exercise import Exercise
+from .inputs import Trial, build_inputs
+from .protocol import frame
+
+_dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
+HARNESS_FAULT = 70
+
+
+@dataclass(frozen=True)
+class ChildPlan:
+    """Everything the child needs, inherited through fork rather than sent."""
+
+    source: str
+    filename: str
+    exercise: Exercise
+    trials: tuple[Trial, ...]
+    limits: Limits
+    workdir: str
+
+
+class _CountingEngine:
+    """Stand in for torch's autograd engine and count every backward pass or autograd.grad call."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+        self.calls = 0
+
+    def run_backward(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self._engine.run_backward(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+
+class _Snapshot:
+    """Remember the attributes of modules and classes a submission might patch, and put them back."""
+
+    def __init__(self, owners: list) -> None:
+        self.saved = [(owner, dict(vars(owner))) for owner in owners]
+
+    def restore(self) -> None:
+        for owner, saved in self.saved:
+            current = vars(owner)
+            for key in [k for k in current if k not in saved]:
+                if not isinstance(current[key], type(sys)):  # keep submodules imported meanwhile
+                    _set(owner, key, None, delete=True)
+            for key, value in saved.items():
+                if current.get(key, _set) is not value:
+                    _set(owner, key, value)
+
+
+def _set(owner: Any, key: str, value: Any, *, delete: bool = False) -> None:
+    try:
+        if isinstance(owner, type(sys)):
+            if delete:
+                owner.__dict__.pop(key, None)
+            else:
+                owner.__dict__[key] = value
+        elif delete:
+            delattr(owner, key)
+        else:
+            setattr(owner, key, value)
+    except (AttributeError, TypeError):
+        pass
+
+
+def _guarded() -> list:
+    return [builtins, math, json, json.encoder, os, torch, torch.Tensor, torch._C._TensorMeta, torch.nn.Module,
+            torch.nn.functional, torch.autograd, torch.autograd.graph, Variable, torch.optim.Optimizer]
+
+
+def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> None:
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    for fd in (null, output_fd):
+        os.close(fd)
+    os.closerange(3, result_fd)
+    os.closerange(result_fd + 1, 1024)
+    sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    os.chdir(plan.workdir)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.workdir, "TMPDIR": plan.workdir,
+                       "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    limits = plan.limits
+    cpu = math.ceil(limits.timeout_s) + 1
+    _limit(resource.RLIMIT_CPU, cpu, cpu + 1)
+    _limit(resource.RLIMIT_CORE, 0, 0)
+    _limit(resource.RLIMIT_FSIZE, 64 << 20, 64 << 20)
+    address_space = _address_space()
+    if address_space:
+        cap = address_space + (limits.memory_mb << 20)
+        _limit(resource.RLIMIT_AS, cap, cap)
+    torch.set_num_threads(1)
+    gc.enable()
+
+
+def _limit(which: int, soft: int, hard: int) -> None:
+    try:
+        _, current_hard = resource.getrlimit(which)
+        if current_hard != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current_hard), min(hard, current_hard)
+        resource.setrlimit(which, (soft, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _address_space() -> int:
+    """Bytes of address space already mapped (torch maps a lot before the student allocates anything)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _send(fd: int, message: dict) -> None:
+    data = frame(_dumps(message, separators=(",", ":")).encode())
+    while data:
+        data = data[_write(fd, data):]
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+
+
+def run_child(plan: ChildPlan, result_fd: int, output_fd: int) -> NoReturn:
+    """Run every trial of the plan and exit; never returns into the grading code."""
+    try:
+        _confine(plan, result_fd, output_fd)
+        _run(plan, result_fd)
+        _flush()
+        _exit(0)
+    except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the forked grader
+        _exit(HARNESS_FAULT)
+
+
+def _run(plan: ChildPlan, fd: int) -> None:
+    exercise = plan.exercise
+    contract = exercise.contract
+    engine = _CountingEngine(Variable._execution_engine)
+    Variable._execution_engine = engine
+    try:
+        code = compile(plan.source, plan.filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 0
+        text = (getattr(exc, "text", None) or "").rstrip()
+        _send(fd, {"kind": "error", "error": {"kind": "syntax", "message": getattr(exc, "msg", str(exc)),
+                                              "line": line, "code": text}})
+        return
+    linecache.cache[plan.filename] = (len(plan.source), None, plan.source.splitlines(True), plan.filename)
+    probes = {}
+    for name, probe in exercise.probes.items():
+        namespace = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional}
+        exec(compile(probe.source, f"<probe {name}>", "exec"), namespace)  # noqa: S102 - trusted instructor code
+        probes[name] = namespace["probe"]
+    snapshot = _Snapshot(_guarded())
+    namespace: dict = {"__name__": "__submission__", "__file__": plan.filename, "__builtins__": builtins}
+    try:
+        exec(code, namespace)  # noqa: S102 - the point of the child: run untrusted code, confined
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+        snapshot.restore()
+        _send(fd, {"kind": "error", "error": {"kind": "exception", "at": "import",
+                                              **observe.describe_exception(exc, plan.filename)}})
+        return
+    snapshot.restore()
+    function = namespace.get(contract.function)
+    if not callable(function):
+        defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_")
+                         and getattr(v, "__module__", None) == "__submission__")
+        _send(fd, {"kind": "error", "error": {"kind": "missing", "message": contract.function, "defined": defined}})
+        return
+    _send(fd, {"kind": "loaded"})
+    for trial in plan.trials:
+        args = build_inputs(exercise, trial.seed)
+        torch.manual_seed(trial.seed + 1)
+        engine.calls = 0
+        started = _monotonic()
+        try:
+            returned = function(*args.values())
+            error = None
+        except BaseException as exc:  # noqa: BLE001
+            error = observe.describe_exception(exc, plan.filename)
+        elapsed = _monotonic() - started
+        calls = engine.calls
+        snapshot.restore()
+        tampered = Variable._execution_engine is not engine
+        Variable._execution_engine = engine
+        message: dict = {"kind": "trial", "index": trial.index, "seconds": round(elapsed, 6)}
+        if error is not None:
+            message["exception"] = error
+        else:
+            message["values"] = observe.measure(
+                returned, args, names=contract.returns, function=contract.function, probes=probes,
+                seed=trial.seed, max_elements=plan.limits.max_tensor_elements)
+            message["autograd_calls"] = -1 if tampered else calls
+        _send(fd, message)
+    _send(fd, {"kind": "done"})

@@ -1,0 +1,147 @@
+"""The `grade` command: a thin click layer over the pipeline; the only module that prints or exits."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import Settings, find_config, load_settings
+from .errors import GraderError
+
+FORMATS = ("text", "json")
+
+
+def _settings(config: str | None, **overrides: Any) -> Settings:
+    path = Path(config) if config else find_config(Path.cwd())
+    return load_settings(path).with_overrides(**overrides)
+
+
+class _DefaultToGrade(click.Group):
+    """`grade ex03 ...` means `grade run ex03 ...` when ex03 is not a command name."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grade")
+def main() -> None:
+    """Grade PyTorch autograd exercises.
+
+    \b
+    grade ex03                 grade ./ex03.py (or ./ex03.ipynb)
+    grade ex03 my_answer.py    grade a named file
+    grade list                 list the exercises
+    grade show ex03            show an exercise's prompt and signature
+    grade check-exercises      prove every exercise against its solutions
+    """
+
+
+def _fail(error: GraderError) -> None:
+    click.echo(f"error: {error.message}", err=True)
+    sys.exit(error.exit_code)
+
+
+config_option = click.option("--config", type=click.Path(dir_okay=False), default=None,
+                             help="config.yaml to use (default: the nearest one above this folder, or the bundled course).")
+
+
+@main.command("run")
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.argument("submission", required=False, type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--seed", type=int, default=None, help="First hidden-trial seed, to reproduce a report.")
+@click.option("--hidden", type=click.IntRange(min=0), default=None, help="How many hidden trials to run.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=None, help="Seconds allowed.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=16), default=None, help="Megabytes allowed.")
+@click.option("--color/--no-color", default=None, help="Colour the report (default: when printing to a terminal).")
+@config_option
+def run_command(exercise_id: str, submission: str | None, output_format: str, seed: int | None,
+                hidden: int | None, timeout_s: float | None, memory_mb: int | None, color: bool | None,
+                config: str | None) -> None:
+    """Grade SUBMISSION (default: ./EXERCISE.py or ./EXERCISE.ipynb) against EXERCISE."""
+    gc.disable()  # a one-shot process: skipping collection during torch's import saves ~0.1 s; the child re-enables it
+    from .exercise import load_exercise
+    from .grade import grade_submission, hidden_seeds
+    from .source import find_submission, read_submission
+
+    try:
+        settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
+        exercise = load_exercise(settings.exercises_dir, exercise_id)
+        path = Path(submission) if submission else find_submission(exercise.id, Path.cwd())
+        source = read_submission(path)
+        count = hidden if hidden is not None else (exercise.hidden_trials if exercise.hidden_trials is not None
+                                                   else settings.hidden_trials)
+        grade = grade_submission(exercise, source, settings, seeds=hidden_seeds(count, seed))
+    except GraderError as error:
+        _fail(error)
+        return
+    if output_format == "json":
+        from .export import grade_to_dict
+
+        click.echo(json.dumps(grade_to_dict(grade), indent=2))
+    else:
+        from .report import render
+
+        click.echo(render(grade, colour=sys.stdout.isatty() if color is None else color))
+    sys.exit(0 if grade.status == "passed" else 1)
+
+
+@main.command("list")
+@config_option
+def list_command(config: str | None) -> None:
+    """List the exercises with their titles and points."""
+    from .exercise import exercise_files, parse_exercise
+
+    try:
+        settings = _settings(config)
+        for exercise_id, path in exercise_files(settings.exercises_dir).items():
+            exercise = parse_exercise(path)
+            click.echo(f"{exercise_id}  {exercise.title}  ({exercise.points:g} points)")
+    except GraderError as error:
+        _fail(error)
+
+
+@main.command("show")
+@click.argument("exercise_id", metavar="EXERCISE")
+@config_option
+def show_command(exercise_id: str, config: str | None) -> None:
+    """Print an exercise's prompt and the function to define."""
+    from .exercise import load_exercise
+
+    try:
+        exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
+    except GraderError as error:
+        _fail(error)
+        return
+    click.echo(f"{exercise.id}: {exercise.title} ({exercise.points:g} points)\n")
+    click.echo(exercise.prompt + "\n")
+    click.echo(f"Define:  {exercise.contract.signature}")
+    click.echo("Checks:  " + ", ".join(f"{c.name} ({c.points:g})" for c in exercise.checks))
+
+
+@main.command("check-exercises")
+@config_option
+def check_exercises_command(config: str | None) -> None:
+    """Validate every exercise; its solution must score full marks, each known-wrong variant its diagnosis."""
+    from .selfcheck import check_all
+
+    try:
+        settings = _settings(config)
+        problems = 0
+        for line in check_all(settings):
+            click.echo(("  ok    " if line.ok else "  FAIL  ") + line.text)
+            problems += not line.ok
+    except GraderError as error:
+        _fail(error)
+        return
+    click.echo(f"\n{'all exercises check out' if not problems else f'{problems} problem(s)'}")
+    sys.exit(1 if problems else 0)

@@ -1,0 +1,262 @@
+"""Observation versus expectation -> one check result with a diagnosis. Runs only in the grading process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .diagnose import Finding, missing_grad, show, tensor_mismatch
+from .exercise import Check, Exercise, Mistake
+
+MISSING = {"t": "missing", "why": "nothing by that name came back"}
+ABSOLUTE = ("no_autograd", "not_aliased", "unmutated")  # judged on the student's run alone, never against a mistake
+
+
+def resolve(values: dict, path: str) -> Any:
+    """Follow a dotted target such as 'Q', 'args.w', 'model.fc.weight' or 'losses.0' through encoded values."""
+    head, *rest = path.split(".")
+    if head == "args" and rest:
+        node, rest = values["args"].get(rest[0], MISSING), rest[1:]
+    else:
+        groups = (values["returns"], values["args"], values["probes"])
+        node = next((g[head] for g in groups if head in g), MISSING)
+    while rest and isinstance(node, dict):
+        key = rest[0]
+        tag = node.get("t")
+        if tag == "module":
+            return _submodule(node, ".".join(rest))
+        if tag == "tensor" and key == "grad":
+            node = node.get("grad")
+        elif tag in ("list", "tuple") and key.isdigit() and int(key) < len(node["items"]):
+            node = node["items"][int(key)]
+        elif tag == "dict" and key in node["items"]:
+            node = node["items"][key]
+        else:
+            return MISSING
+        rest = rest[1:]
+    return MISSING if rest else node
+
+
+def _submodule(module: dict, name: str) -> Any:
+    if name in module["params"]:
+        return module["params"][name]
+    prefix = name + "."
+    params = {k[len(prefix):]: v for k, v in module["params"].items() if k.startswith(prefix)}
+    if not params and name not in module["modules"]:
+        return MISSING
+    modules = {k[len(prefix):] if k != name else "": v for k, v in module["modules"].items()
+               if k == name or k.startswith(prefix)}
+    return {"t": "module", "cls": module["modules"].get(name, "Module"), "params": params, "modules": modules}
+
+
+def as_tensor(node: Any) -> torch.Tensor | str:
+    """A float64 tensor for numbers, lists of numbers and tensors; otherwise why it is not one."""
+    if isinstance(node, bool) or isinstance(node, (int, float)):
+        return torch.tensor(float(node), dtype=torch.float64)
+    if not isinstance(node, dict):
+        return "nothing (None)"
+    tag = node.get("t")
+    if tag == "tensor":
+        if node.get("subclass"):
+            return f"a tensor subclass '{node['cls']}' (return a plain torch.Tensor)"
+        if node["data"] is None:
+            return f"a tensor too large to compare ({node['numel']} elements)" if node["numel"] else "an empty tensor"
+        return torch.tensor(node["data"], dtype=torch.float64).reshape(node["shape"])
+    if tag in ("list", "tuple") and node["items"]:
+        parts = [as_tensor(item) for item in node["items"]]
+        if all(isinstance(p, torch.Tensor) for p in parts) and len({p.shape for p in parts}) == 1:
+            return torch.stack(parts)  # type: ignore[arg-type]
+    if tag == "missing":
+        return node["why"]
+    if tag == "float":
+        return torch.tensor(float(node["text"]), dtype=torch.float64)
+    return f"a {node.get('cls', tag)}"
+
+
+def _tensor_fields(label: str, node: Any) -> dict | Finding:
+    if isinstance(node, dict) and node.get("t") == "tensor" and not node.get("subclass"):
+        return node
+    what = as_tensor(node)
+    return Finding("value", f"{label}: expected a tensor, got {what if isinstance(what, str) else show(what)}.")
+
+
+def _values(check: Check, exercise: Exercise, label: str, expected: Any, actual: Any, before: dict,
+            rtol: float, atol: float, *, grad: bool) -> Finding | None:
+    want, got = as_tensor(expected), as_tensor(actual)
+    if not isinstance(want, torch.Tensor):
+        return None if not isinstance(got, torch.Tensor) else Finding(
+            "requires_grad" if grad else "value",
+            f"{label}: expected {want}, got {show(got)}." + (f"\n{label.removesuffix('.grad')} should not get a "
+                                                              f"gradient: it must not require grad." if grad else ""))
+    if not isinstance(got, torch.Tensor):
+        return Finding("value", f"{label}: expected {show(want)}, got {got}.")
+    name = check.target.removeprefix("args.")
+    original = as_tensor(before[name]) if name in before and name in exercise.input_names else None
+    return tensor_mismatch(label, want, got, rtol=rtol, atol=atol, grad=grad,
+                           original=original if isinstance(original, torch.Tensor) else None)
+
+
+def _flag(check: Check, expected: Any, actual: Any, field: str, code: str) -> Finding | None:
+    node = _tensor_fields(check.target, actual)
+    if isinstance(node, Finding):
+        return node
+    want = check.expect if check.expect is not None else (expected or {}).get(field)
+    got = node.get(field)
+    if got == want:
+        return None
+    t = check.target
+    advice = {
+        ("requires_grad", True): f"{t} must track gradients: create it with requires_grad=True, and do not make it "
+                                 f"under torch.no_grad() or with .detach().",
+        ("requires_grad", False): f"{t} must not track gradients: make it under torch.no_grad() or with .detach(), "
+                                  f"and do not switch requires_grad on.",
+        ("is_leaf", True): f"{t} must be a leaf: create it directly (torch.tensor(..., requires_grad=True)) rather "
+                           f"than as the result of an operation such as .float() or * 1.",
+        ("is_leaf", False): f"{t} must be computed from the inputs so it stays in the graph; do not detach() it or "
+                            f"make a fresh tensor.",
+    }.get((field, want), f"{t} must come from {want}: use the operation the exercise asks for (autograd records "
+                         f"the last operation that made a tensor in grad_fn).")
+    return Finding(code, f"{t}.{field}: got {got}, expected {want}.\n{advice}")
+
+
+def _trainable(check: Check, expected: Any, actual: Any) -> Finding | None:
+    if not (isinstance(actual, dict) and actual.get("t") == "module"):
+        return Finding("value", f"{check.target}: expected a module, got {as_tensor(actual)}.")
+    def trainable(module: dict) -> set:
+        return {n for n, p in module["params"].items()
+                if p.get("requires_grad") and not any(n == e or n.startswith(e + ".") for e in check.exclude)}
+    want, got = trainable(expected), trainable(actual)
+    if want == got:
+        return None
+    parts = []
+    if want - got:
+        parts.append(f"frozen but should train: {_names(want - got)}")
+    if got - want:
+        parts.append(f"trainable but should be frozen: {_names(got - want)}")
+    return Finding("frozen", f"{check.target}: {'; '.join(parts)}.\nFreeze with p.requires_grad_(False) for every "
+                   f"parameter first, then replace the head: a new nn.Linear is trainable by default.")
+
+
+def _names(names: set) -> str:
+    listed = sorted(names)
+    return ", ".join(listed[:6]) + (f" and {len(listed) - 6} more" if len(listed) > 6 else "")
+
+
+def _optimizer(check: Check, expected_values: dict, actual_values: dict) -> Finding | None:
+    def held(values: dict) -> set | None:
+        opt, module = resolve(values, check.target), resolve(values, check.module)
+        if not (isinstance(opt, dict) and opt.get("t") == "optimizer" and isinstance(module, dict)
+                and module.get("t") == "module"):
+            return None
+        names = {p["ref"]: n for n, p in module["params"].items()}
+        return {names.get(p["ref"], "<a tensor not in the model>") for g in opt["groups"] for p in g["params"]}
+    want, got = held(expected_values), held(actual_values)
+    if got is None:
+        return Finding("value", f"{check.target}: expected a torch.optim optimizer over {check.module}'s parameters.")
+    module = resolve(actual_values, check.module)
+    ok = got == want or (check.allow_extra and want <= got <= set(module["params"]))
+    if ok:
+        return None
+    missing, stray = (want or set()) - got, got - set(module["params"])
+    detail = []
+    if missing:
+        detail.append(f"it does not hold {_names(missing)}, so those never train")
+    if stray:
+        detail.append("it holds tensors that are not in the model (was it created before the head was replaced?)")
+    if not detail:
+        detail.append(f"it holds {_names(got - (want or set()))} as well")
+    return Finding("frozen", f"{check.target}: {'; '.join(detail)}.\nCreate the optimizer after replacing the head, "
+                   f"from {check.module}.fc.parameters().")
+
+
+def _unmutated(check: Check, before: dict, actual: Any, rtol: float, atol: float) -> Finding | None:
+    name = check.target.removeprefix("args.")
+    original, node = before.get(name), _tensor_fields(check.target, actual)
+    if isinstance(node, Finding) or not isinstance(original, dict):
+        return node if isinstance(node, Finding) else None
+    changes = []
+    if node["requires_grad"] != original["requires_grad"]:
+        changes.append(f"requires_grad went from {original['requires_grad']} to {node['requires_grad']}")
+    if node.get("grad") is not None and original.get("grad") is None:
+        changes.append(".grad was filled in")
+    want, got = as_tensor(original), as_tensor(node)
+    if isinstance(want, torch.Tensor) and isinstance(got, torch.Tensor) and tensor_mismatch(
+            name, want, got, rtol=rtol, atol=atol) is not None:
+        changes.append(f"its values changed from {show(want)} to {show(got)}")
+    if not changes:
+        return None
+    return Finding("mutated_input", f"{name} was changed: {'; '.join(changes)}.\nLeave the inputs as they came: work "
+                   f"under torch.no_grad() or on .detach() copies instead of switching flags or writing in place.")
+
+
+def _aliased(check: Check, actual_values: dict) -> Finding | None:
+    seen: dict = {}
+    for target in check.targets:
+        node = resolve(actual_values, target)
+        if isinstance(node, dict) and node.get("t") == "tensor" and node.get("storage") is not None:
+            key = node["storage"]
+            if key in seen:
+                return Finding("aliased", f"{seen[key]} and {target} are the same tensor (they share memory), so "
+                               f"they show the same final values.\nReturn copies taken at each step, e.g. "
+                               f"x.grad.clone(), instead of the same .grad tensor several times.")
+            seen[key] = target
+    return None
+
+
+def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, before: dict, autograd_calls: int,
+          rtol: float, atol: float) -> Finding | None:
+    """Compare one trial's observation with the expectation for one check; None means it passed."""
+    kind, target = check.kind, check.target
+    if kind == "no_autograd":
+        if autograd_calls == 0:
+            return None
+        how = "replaced torch's autograd engine" if autograd_calls < 0 else f"ran autograd {autograd_calls} time(s)"
+        return Finding("used_autograd", f"The submission {how} (backward() or torch.autograd.grad).\nThis exercise "
+                       f"asks for the gradients by hand: apply the chain rule with plain tensor arithmetic.")
+    if kind == "not_aliased":
+        return _aliased(check, actual)
+    if kind == "optimizer":
+        return _optimizer(check, expected, actual)
+    want, got = resolve(expected, target), resolve(actual, target)
+    if kind in ("value", "equal"):
+        finding = _values(check, exercise, target, want, got, before, rtol, atol, grad=False)
+        if finding is not None and kind == "equal":
+            return Finding(check.diagnosis, finding.message)
+        return finding
+    if kind == "grad":
+        node = _tensor_fields(target, got)
+        if isinstance(node, Finding):
+            return node
+        expected_grad = (want or {}).get("grad") if isinstance(want, dict) else None
+        if node.get("grad") is None and expected_grad is not None:
+            return missing_grad(target, node)
+        return _values(check, exercise, f"{target}.grad", expected_grad, node.get("grad"), before, rtol, atol,
+                       grad=True)
+    if kind == "shape":
+        node = _tensor_fields(target, got)
+        if isinstance(node, Finding) or node["shape"] == want.get("shape"):
+            return node if isinstance(node, Finding) else None
+        return Finding("shape", f"{target}: got shape {tuple(node['shape'])}, expected {tuple(want['shape'])}.\n"
+                       f"Check the sizes you pass when you build it (for a new layer: in_features and out_features).")
+    if kind in ("requires_grad", "is_leaf", "grad_fn"):
+        return _flag(check, want, got, kind, {"is_leaf": "not_leaf"}.get(kind, kind))
+    if kind == "trainable":
+        return _trainable(check, want, got)
+    return _unmutated(check, before, got, rtol, atol)
+
+
+def match_mistake(check: Check, exercise: Exercise, expected: dict, mistakes: dict, actual: dict, *,
+                  before: dict, autograd_calls: int, rtol: float, atol: float) -> Mistake | None:
+    """The known mistake whose result the student's matches, where that result differs from the reference."""
+    if check.kind in ABSOLUTE:
+        return None
+    for mistake in exercise.mistakes:
+        values = mistakes.get(mistake.id)
+        if values is None or (mistake.checks and check.name not in mistake.checks):
+            continue
+        kwargs = dict(before=before, autograd_calls=autograd_calls, rtol=rtol, atol=atol)
+        if (judge(check, exercise, values, actual, **kwargs) is None
+                and judge(check, exercise, expected, values, **kwargs) is not None):
+            return mistake
+    return None

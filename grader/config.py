@@ -1,0 +1,107 @@
+"""config.yaml -> frozen Settings; command-line options override it."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .yamlfile import Fields, load_yaml
+
+CONFIG_NAME = "config.yaml"
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a student's child process may use."""
+
+    timeout_s: float = 10.0
+    memory_mb: int = 2048
+    output_limit_kb: int = 1024
+    result_limit_mb: int = 32
+    max_tensor_elements: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Course-wide defaults: where exercises live, sandbox limits, tolerances, hidden trials."""
+
+    root: Path
+    exercises_dir: Path
+    solutions_dir: Path
+    limits: Limits = Limits()
+    rtol: float = 1e-4
+    atol: float = 1e-6
+    hidden_trials: int = 3
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """Apply command-line options given as keyword arguments; None means 'not given'."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        limit_keys = {f.name for f in dataclasses.fields(Limits)}
+        limits = dataclasses.replace(self.limits, **{k: v for k, v in given.items() if k in limit_keys})
+        rest = {k: v for k, v in given.items() if k not in limit_keys}
+        return dataclasses.replace(self, limits=limits, **rest)
+
+
+def package_root() -> Path:
+    """The course folder shipped beside the package (the repository root in a source checkout)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config.yaml at or above `start` that declares an exercises folder."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            try:
+                head = candidate.read_text(encoding="utf-8", errors="replace")[:4096]
+            except OSError:
+                continue
+            if "exercises_dir" in head:
+                return candidate
+    bundled = package_root() / CONFIG_NAME
+    return bundled if bundled.is_file() else None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate config.yaml; without one, use defaults rooted at the bundled course."""
+    if path is None:
+        root = package_root()
+        return Settings(root=root, exercises_dir=root / "exercises", solutions_dir=root / "solutions")
+    data = load_yaml(path, ConfigError)
+    root = path.resolve().parent
+    top = Fields(data, path=path, where="config", error=ConfigError)
+    schema = top.req("schema", int)
+    if schema != SCHEMA:
+        newer = "newer" if schema > SCHEMA else "older"
+        top.fail(f"config schema {schema} is {newer} than this grader understands (schema {SCHEMA}); "
+                 f"{'upgrade the grader' if schema > SCHEMA else 'set schema: 1'}", line=top.line_of("schema"))
+    exercises_dir = root / top.opt("exercises_dir", str, "exercises")
+    solutions_dir = root / top.opt("solutions_dir", str, "solutions")
+    hidden = top.opt("hidden_trials", int, Settings.hidden_trials)
+    top.check(hidden >= 0, "hidden_trials", "must be 0 or more")
+
+    sandbox = top.sub("sandbox", required=False)
+    defaults = Limits()
+    limits = Limits(
+        timeout_s=sandbox.opt("timeout_s", float, defaults.timeout_s),
+        memory_mb=sandbox.opt("memory_mb", int, defaults.memory_mb),
+        output_limit_kb=sandbox.opt("output_limit_kb", int, defaults.output_limit_kb),
+        result_limit_mb=sandbox.opt("result_limit_mb", int, defaults.result_limit_mb),
+        max_tensor_elements=sandbox.opt("max_tensor_elements", int, defaults.max_tensor_elements),
+    )
+    for key in ("timeout_s", "memory_mb", "output_limit_kb", "result_limit_mb", "max_tensor_elements"):
+        sandbox.check(getattr(limits, key) > 0, key, "must be greater than 0")
+    sandbox.done()
+
+    tolerance = top.sub("tolerance", required=False)
+    rtol = tolerance.opt("rtol", float, Settings.rtol)
+    atol = tolerance.opt("atol", float, Settings.atol)
+    tolerance.check(rtol >= 0, "rtol", "must be 0 or more")
+    tolerance.check(atol >= 0, "atol", "must be 0 or more")
+    tolerance.done()
+    top.done()
+    return Settings(root=root, exercises_dir=exercises_dir, solutions_dir=solutions_dir, limits=limits,
+                    rtol=rtol, atol=atol, hidden_trials=hidden)

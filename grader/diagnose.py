@@ -1,0 +1,120 @@
+"""What a numeric mismatch most likely means: accumulated, sign, scaled, summed, transposed, shape, unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+MAX_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnosis code and the sentences that explain it to the student."""
+
+    code: str
+    message: str
+
+
+def number(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def show(t: torch.Tensor) -> str:
+    """A short rendering: the first few values, and the shape when it is not a plain scalar."""
+    if t.dim() == 0:
+        return number(t.item())
+    flat = t.reshape(-1).tolist()
+    body = ", ".join(number(v) for v in flat[:MAX_SHOWN]) + (", ..." if len(flat) > MAX_SHOWN else "")
+    return f"[{body}] (shape {tuple(t.shape)})"
+
+
+def close(a: torch.Tensor, b: torch.Tensor, rtol: float, atol: float) -> bool:
+    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def _worst(expected: torch.Tensor, actual: torch.Tensor) -> str:
+    if expected.numel() <= 1:
+        return ""
+    diff = (actual - expected).abs().nan_to_num(nan=float("inf"))
+    flat = int(diff.reshape(-1).argmax())
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), expected.shape))
+    where = index[0] if len(index) == 1 else list(index)
+    return (f"; worst at [{where}]: got {number(actual.reshape(-1)[flat].item())}, "
+            f"expected {number(expected.reshape(-1)[flat].item())}")
+
+
+def _ratio(expected: torch.Tensor, actual: torch.Tensor, rtol: float, atol: float) -> float | None:
+    """The constant c with actual == c * expected, when there is one."""
+    mask = expected.abs() > max(atol * 10, 1e-12)
+    if not bool(mask.any()):
+        return None
+    c = float((actual[mask] / expected[mask]).median())
+    return c if close(actual, c * expected, rtol * 10, atol * 10) else None
+
+
+def tensor_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, *, rtol: float, atol: float,
+                    grad: bool = False, original: torch.Tensor | None = None) -> Finding | None:
+    """None when the tensors agree; otherwise the likeliest explanation, naming `label`."""
+    if close(actual, expected, rtol, atol):
+        return None
+    if actual.shape != expected.shape:
+        return _shape_mismatch(label, expected, actual, rtol, atol)
+    seen = f"{label}: got {show(actual)}, expected {show(expected)}{_worst(expected, actual)}"
+    if original is not None and close(actual, original, rtol, atol) and not close(expected, original, rtol, atol):
+        return Finding("unchanged", f"{seen}.\n{label} still holds the values it was given: the tensor passed in was "
+                       f"never updated in place. 'w = w - lr * w.grad' makes a new tensor and leaves the caller's "
+                       f"unchanged; update in place under torch.no_grad() (w -= lr * w.grad) or use an optimizer.")
+    c = _ratio(expected, actual, rtol, atol)
+    if c is None:
+        return Finding("value", f"{seen}.\nThe values differ by more than a constant factor, sign or sum: "
+                       f"recheck the formula step by step against the exercise.")
+    k = round(c)
+    if abs(c + 1) < 1e-3:
+        return Finding("sign", f"{seen}.\nThe right size with the opposite sign: check the sign of each term "
+                       f"(the derivative of -b**2 is -2b) and whether you subtract where you should add.")
+    if grad and k >= 2 and abs(c - k) < 1e-3:
+        return Finding("accumulated", f"{seen}.\nExactly {k}x the expected gradient: gradients accumulated over {k} "
+                       f"backward() calls. .grad adds up across calls; clear it (x.grad.zero_() or "
+                       f"optimizer.zero_grad()) before each backward(), or call backward() once.")
+    if abs(c) < 1e-6:
+        return Finding("value", f"{seen}.\nEverything is zero: the value was cleared (zero_()) before it was read, "
+                       f"or computed from a detached copy.")
+    return Finding("scaled", f"{seen}.\nEvery element is {c:.4g}x the expected value: a constant factor is off, "
+                   f"such as a forgotten mean (divide by n), a missing 2 from a square, or a wrong learning rate.")
+
+
+def _shape_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, rtol: float, atol: float) -> Finding:
+    seen = f"{label}: got {show(actual)}, expected {show(expected)}"
+    if actual.numel() == 1 and expected.numel() > 1:
+        value = actual.reshape(())
+        if close(value, expected.sum(), rtol, atol):
+            return Finding("summed", f"{seen}.\nA single number equal to the sum of the expected values: the "
+                           f"per-element results were summed (for example '(dloss * x).sum()' where the gradient "
+                           f"of a vector needs one value per element). Drop the .sum() over that dimension.")
+        if close(value, expected.mean(), rtol, atol):
+            return Finding("summed", f"{seen}.\nA single number equal to the mean of the expected values: the "
+                           f"per-element results were averaged away. Keep one value per element.")
+    if actual.dim() == 2 and expected.dim() == 2 and close(actual, expected.T, rtol, atol):
+        return Finding("transposed", f"{seen}.\nThe transpose of the expected matrix: check the order of the "
+                       f"operands in the matrix product (x @ w versus w @ x) and any stray .T.")
+    if actual.numel() == expected.numel() and close(actual.reshape(expected.shape), expected, rtol, atol):
+        return Finding("shape", f"{seen}.\nThe right values in the wrong shape: keep the shape "
+                       f"{tuple(expected.shape)} (avoid flatten/view/squeeze on the way).")
+    return Finding("shape", f"{seen}.\nExpected shape {tuple(expected.shape)} but got {tuple(actual.shape)}: check "
+                   f"which dimensions are reduced, broadcast or indexed.")
+
+
+def missing_grad(label: str, tensor: dict) -> Finding:
+    """Explain a .grad that is None, from what the tensor itself says."""
+    if not tensor.get("requires_grad"):
+        why = (f"{label} does not require grad, so autograd never computes its gradient: create it with "
+               f"requires_grad=True (or call .requires_grad_()) before using it.")
+    elif not tensor.get("is_leaf"):
+        why = (f"{label} is not a leaf of the graph, and autograd only keeps .grad for leaves: call "
+               f"{label}.retain_grad() before backward(), or make it a leaf.")
+    else:
+        why = (f"backward() never reached {label}: call backward() on a result computed from it, and do not "
+               f"detach() or use torch.no_grad() on the way.")
+    return Finding("missing_grad", f"{label}.grad is None, but a gradient was expected.\n{why}")

@@ -1,0 +1,325 @@
+"""exercises/<id>_<slug>.yaml -> frozen Exercise, validated once, here."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .codes import DIAGNOSES
+from .errors import ExerciseError, UsageError
+from .yamlfile import Fields, each_item, load_yaml
+
+SCHEMA = 1
+ID_PATTERN = re.compile(r"^ex\d{2}$")
+DTYPES = ("float32", "float64", "int64", "bool")
+DISTRIBUTIONS = ("normal", "uniform", "ones", "zeros", "eye", "bernoulli", "randint", "arange")
+INPUT_KINDS = ("tensor", "float", "int", "choice", "fixture", "value")
+CHECK_KINDS = ("value", "grad", "shape", "requires_grad", "is_leaf", "grad_fn", "trainable", "optimizer",
+               "unmutated", "not_aliased", "no_autograd", "equal")
+TARGETED = tuple(k for k in CHECK_KINDS if k not in ("not_aliased", "no_autograd"))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What students define: the function, its signature, and the names of what it returns."""
+
+    function: str
+    signature: str
+    returns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How to build one argument of the student's function for a trial."""
+
+    name: str
+    kind: str
+    shape: tuple[int | str, ...] = ()
+    dtype: str = "float32"
+    dist: str = "normal"
+    params: dict = field(default_factory=dict)
+    requires_grad: bool = False
+    scale_log10: tuple[float, float] | None = None
+    fixture: str = ""
+    choices: tuple = ()
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Code:
+    """Trusted instructor Python, with the line where it starts in the YAML file."""
+
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Check:
+    """One scored check; kinds and their options are listed in docs/exercise-format.md."""
+
+    name: str
+    kind: str
+    points: float
+    target: str = ""
+    targets: tuple[str, ...] = ()
+    expect: Any = None
+    rtol: float | None = None
+    atol: float | None = None
+    module: str = ""
+    allow_extra: bool = False
+    exclude: tuple[str, ...] = ()
+    diagnosis: str = "value"
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong approach: an alternative reference whose results, when matched, name the mistake."""
+
+    id: str
+    diagnosis: str
+    message: str
+    code: Code
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One validated exercise."""
+
+    path: Path
+    id: str
+    version: int
+    title: str
+    points: float
+    prompt: str
+    contract: Contract
+    dims: dict
+    inputs: tuple[InputSpec, ...]
+    public_seeds: tuple[int, ...]
+    hidden_trials: int | None
+    reference: Code
+    probes: dict
+    checks: tuple[Check, ...]
+    mistakes: tuple[Mistake, ...]
+    starter: str = ""
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.inputs)
+
+
+def _code(fields: Fields, key: str, function: str, what: str) -> Code:
+    source = fields.req(key, str)
+    line = fields.line_of(key) + 1  # a block scalar starts on the line after its key
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        fields.fail(f"{what} is not valid Python: {exc.msg}", line=line + (exc.lineno or 1) - 1)
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    if function not in defined:
+        fields.fail(f"{what} must define a function '{function}' (it defines: {', '.join(sorted(defined)) or 'none'})",
+                    line=line)
+    return Code(source=source, line=line)
+
+
+def _dim(fields: Fields, name: str) -> tuple[int, int]:
+    value = fields.data[name]
+    fields._read.add(name)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value, value]
+    ok = (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                              for v in value) and 0 < value[0] <= value[1])
+    fields.check(ok, name, "a dimension is a whole number or [low, high] with 0 < low <= high")
+    return (value[0], value[1])
+
+
+def _input(name: str, data: Any, line: int, *, path: Path, dims: dict) -> InputSpec:
+    f = Fields(data, path=path, where=f"inputs.{name}", error=ExerciseError, line=line)
+    kinds = [k for k in INPUT_KINDS if f.has(k)]
+    if len(kinds) != 1:
+        f.declare(*INPUT_KINDS)
+        f.done()
+        f.fail(f"inputs.{name} needs exactly one of: {', '.join(INPUT_KINDS)}")
+    kind = kinds[0]
+    if kind == "tensor":
+        shape = f.req("tensor", list)
+        for item in shape:
+            ok = (isinstance(item, int) and not isinstance(item, bool) and item >= 0) or item in dims
+            f.check(ok, "tensor", f"shape entries are sizes or dimension names from 'dims', not {item!r}")
+        spec = InputSpec(
+            name=name, kind=kind, shape=tuple(shape),
+            dtype=f.opt("dtype", str, "float32"), dist=f.opt("dist", str, "normal"),
+            params={key: f.opt(key, float, None) for key in ("low", "high", "mean", "std", "p")
+                    if f.has(key)},
+            requires_grad=f.opt("requires_grad", bool, False),
+            scale_log10=tuple(f.opt("scale_log10", list, [])) or None,
+        )
+        f.check(spec.dtype in DTYPES, "dtype", f"must be one of {', '.join(DTYPES)}")
+        f.check(spec.dist in DISTRIBUTIONS, "dist", f"must be one of {', '.join(DISTRIBUTIONS)}")
+        if spec.scale_log10 is not None:
+            f.check(len(spec.scale_log10) == 2 and all(isinstance(v, (int, float)) for v in spec.scale_log10),
+                    "scale_log10", "must be [low, high] powers of ten")
+        f.check(not spec.requires_grad or spec.dtype.startswith("float"), "requires_grad",
+                "only floating-point tensors can require grad")
+    elif kind in ("float", "int"):
+        bounds = f.req(kind, list)
+        number = float if kind == "float" else int
+        ok = len(bounds) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bounds)
+        f.check(ok and bounds[0] <= bounds[1], kind, "must be [low, high]")
+        spec = InputSpec(name=name, kind=kind, params={"low": number(bounds[0]), "high": number(bounds[1])})
+    elif kind == "choice":
+        choices = f.req("choice", list)
+        f.check(len(choices) > 0, "choice", "must list at least one value")
+        spec = InputSpec(name=name, kind=kind, choices=tuple(choices))
+    elif kind == "fixture":
+        from .fixtures import FIXTURES
+
+        fixture = f.req("fixture", str)
+        f.check(fixture in FIXTURES, "fixture", f"unknown fixture; known: {', '.join(sorted(FIXTURES))}")
+        spec = InputSpec(name=name, kind=kind, fixture=fixture)
+    else:
+        spec = InputSpec(name=name, kind=kind, value=f.req("value", (int, float, bool, str, list)))
+    f.done()
+    return spec
+
+
+def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: tuple) -> Check:
+    f = Fields(data, path=path, where=f"checks[{index}]", error=ExerciseError, line=line)
+    kind = f.req("kind", str)
+    f.check(kind in CHECK_KINDS, "kind", f"unknown check kind '{kind}'; known: {', '.join(CHECK_KINDS)}")
+    points = f.req("points", float)
+    f.check(points >= 0, "points", "must be 0 or more")
+    target = f.req("target", str) if kind in TARGETED else ""
+    targets = tuple(f.req("targets", list)) if kind == "not_aliased" else ()
+    for each in (target, *targets) if target or targets else ():
+        head = each.split(".")[0]
+        if head == "args":
+            ok = len(each.split(".")) >= 2 and each.split(".")[1] in inputs
+        else:
+            ok = head in names
+        f.check(ok, "target" if target else "targets",
+                f"'{each}' names nothing; use a returned name, an input, a probe, or args.<input>")
+    check = Check(
+        name=f.opt("name", str, target or kind), kind=kind, points=points, target=target, targets=targets,
+        expect=f.opt("expect", (bool, str, int, float, list), None),
+        rtol=f.opt("rtol", float, None), atol=f.opt("atol", float, None),
+        module=f.opt("module", str, "") if kind == "optimizer" else "",
+        allow_extra=f.opt("allow_extra", bool, False) if kind == "optimizer" else False,
+        exclude=tuple(f.opt("exclude", list, [])) if kind == "trainable" else (),
+        diagnosis=f.opt("diagnosis", str, "value") if kind == "equal" else "value",
+        line=line,
+    )
+    f.check(check.diagnosis in DIAGNOSES, "diagnosis", f"unknown diagnosis; known: {', '.join(DIAGNOSES)}")
+    if kind == "optimizer":
+        f.check(bool(check.module), "module", "an optimizer check names the module whose parameters it holds")
+    f.done()
+    return check
+
+
+def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, checks: set) -> Mistake:
+    f = Fields(data, path=path, where=f"mistakes[{index}]", error=ExerciseError, line=line)
+    mistake_id = f.req("id", str)
+    diagnosis = f.req("diagnosis", str)
+    f.check(diagnosis in DIAGNOSES, "diagnosis", f"unknown diagnosis '{diagnosis}'; known: {', '.join(DIAGNOSES)}")
+    message = f.req("message", str).strip()
+    code = _code(f, "code", function, f"mistakes[{index}].code")
+    only = tuple(f.opt("checks", list, []))
+    for name in only:
+        f.check(name in checks, "checks", f"'{name}' is not the name of a check")
+    f.done()
+    return Mistake(id=mistake_id, diagnosis=diagnosis, message=message, code=code, checks=only)
+
+
+def parse_exercise(path: Path) -> Exercise:
+    """Load and validate one exercise file."""
+    top = Fields(load_yaml(path, ExerciseError), path=path, where="exercise", error=ExerciseError)
+    schema = top.req("schema", int)
+    if schema != SCHEMA:
+        advice = "upgrade the grader" if schema > SCHEMA else f"update the file to schema {SCHEMA}"
+        top.fail(f"exercise schema {schema} is {'newer' if schema > SCHEMA else 'older'} than this grader "
+                 f"understands (schema {SCHEMA}); {advice}", line=top.line_of("schema"))
+    exercise_id = top.req("id", str)
+    top.check(bool(ID_PATTERN.match(exercise_id)), "id", "an exercise id looks like ex03")
+    top.check(path.name.startswith(exercise_id + "_") or path.stem == exercise_id, "id",
+              f"the id '{exercise_id}' must begin the file name ({path.name})")
+
+    contract_f = top.sub("contract")
+    function = contract_f.req("function", str)
+    contract_f.check(function.isidentifier(), "function", "must be a Python identifier")
+    returns = tuple(contract_f.req("returns", list))
+    contract_f.check(len(returns) > 0 and all(isinstance(r, str) and r.isidentifier() for r in returns), "returns",
+                     "must list the names of the returned values")
+    contract = Contract(function=function, signature=contract_f.req("signature", str), returns=returns)
+    contract_f.done()
+
+    dims_f = top.sub("dims", required=False)
+    dims = {name: _dim(dims_f, name) for name in list(dims_f.data)}
+    inputs_f = top.sub("inputs")
+    inputs = tuple(_input(name, inputs_f.data[name], inputs_f.line_of(name), path=path, dims=dims)
+                   for name in inputs_f.data)
+    inputs_f._read.update(inputs_f.data)
+    top.check(len(inputs) > 0, "inputs", "an exercise needs at least one input")
+
+    trials_f = top.sub("trials")
+    seeds = trials_f.req("public", list)
+    trials_f.check(len(seeds) > 0 and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds), "public",
+                   "list one or more whole-number seeds")
+    hidden = trials_f.opt("hidden", int, None)
+    trials_f.done()
+
+    probes_f = top.sub("probes", required=False)
+    probes = {name: _code(probes_f, name, "probe", f"probes.{name}") for name in list(probes_f.data)}
+    names = set(returns) | {spec.name for spec in inputs} | set(probes)
+
+    checks = tuple(each_item(top.req("checks", list), top, "checks",
+                             lambda d, i, ln: _check(d, i, ln, path=path, names=names,
+                                                     inputs={s.name for s in inputs})))
+    top.check(len(checks) > 0, "checks", "an exercise needs at least one check")
+    check_names = [c.name for c in checks]
+    duplicates = sorted({n for n in check_names if check_names.count(n) > 1})
+    top.check(not duplicates, "checks", f"check names must differ; give each a 'name' ({', '.join(duplicates)})")
+    mistakes = tuple(each_item(top.opt("mistakes", list, []), top, "mistakes",
+                               lambda d, i, ln: _mistake(d, i, ln, path=path, function=function,
+                                                         checks=set(check_names))))
+    total = sum(c.points for c in checks)
+    points = top.req("points", float)
+    top.check(abs(points - total) < 1e-9, "points", f"is {points:g} but the checks add up to {total:g}")
+
+    exercise = Exercise(
+        path=path, id=exercise_id, version=top.opt("version", int, 1), title=top.req("title", str),
+        points=points, prompt=top.req("prompt", str).strip(), contract=contract, dims=dims, inputs=inputs,
+        public_seeds=tuple(seeds), hidden_trials=hidden,
+        reference=_code(top, "reference", function, "reference"),
+        probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
+    )
+    top.done()
+    return exercise
+
+
+def exercise_files(folder: Path) -> dict[str, Path]:
+    """Map exercise ids to their files in `folder`."""
+    if not folder.is_dir():
+        raise ExerciseError(f"{folder}: the exercises folder does not exist; set exercises_dir in config.yaml")
+    found: dict[str, Path] = {}
+    for path in sorted(folder.glob("ex*.yaml")):
+        exercise_id = path.stem.split("_", 1)[0]
+        if exercise_id in found:
+            raise ExerciseError(f"{path}: a second file for {exercise_id} (the first is {found[exercise_id].name})")
+        found[exercise_id] = path
+    return found
+
+
+def load_exercise(folder: Path, exercise_id: str) -> Exercise:
+    """Find and load the exercise with this id."""
+    files = exercise_files(folder)
+    if exercise_id not in files:
+        import difflib
+
+        close = difflib.get_close_matches(exercise_id, list(files), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UsageError(f"no exercise '{exercise_id}' in {folder}{hint}; run 'grade list' to see them")
+    return parse_exercise(files[exercise_id])

@@ -1,0 +1,33 @@
+"""Grade(s) -> the plain data other programs read."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from . import __version__
+from .result import Grade
+
+
+def grade_to_dict(grade: Grade) -> dict[str, Any]:
+    """The documented JSON shape (see README), with extra fields after the required ones."""
+    return {
+        "exercise": grade.exercise,
+        "submission": grade.submission,
+        "status": grade.status,
+        "score": grade.score,
+        "max_score": grade.max_score,
+        "checks": [
+            {"name": c.name, "passed": c.passed, "score": c.score, "max_score": c.max_score,
+             "message": c.message, "diagnosis": c.diagnosis, "kind": c.kind, "trial": c.trial, "mistake": c.mistake}
+            for c in grade.checks
+        ],
+        "error": None if grade.error is None else dataclasses.asdict(grade.error),
+        "title": grade.title,
+        "exercise_version": grade.version,
+        "grader_version": __version__,
+        "seeds": {"public": list(grade.public_seeds), "hidden": list(grade.hidden_seeds)},
+        "output": grade.output,
+        "output_truncated": grade.output_truncated,
+        "seconds": round(grade.seconds, 4),
+    }

@@ -1,0 +1,158 @@
+"""The pipeline: exercise + submission -> Grade. Pure: no printing, no exiting."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings
+from .exercise import Check, Exercise
+from .inputs import Trial, make_trials
+from .result import CheckResult, Grade, GradeError
+from .source import Submission
+
+MEMORY_HINTS = ("can't allocate memory", "not enough memory", "DefaultCPUAllocator", "out of memory")
+
+
+def hidden_seeds(count: int, base: int | None = None) -> tuple[int, ...]:
+    """Fresh seeds for hidden trials, or the ones a report printed when `base` is given to reproduce it."""
+    start = secrets.randbelow(2**31 - 1000) + 1000 if base is None else base
+    return tuple(start + i for i in range(count))
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one trial of the child gave: values, an exception, or nothing (the run ended before it)."""
+
+    values: dict | None = None
+    autograd_calls: int = 0
+    exception: dict | None = None
+
+
+def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *,
+                     seeds: tuple[int, ...], oracle: Any = None) -> Grade:
+    """Run the submission in a sandboxed child while the oracle computes expectations here, then judge."""
+    from . import sandbox
+    from .oracle import build_oracle, expect
+
+    trials = make_trials(exercise.public_seeds, seeds)
+    base = dict(exercise=exercise.id, title=exercise.title, version=exercise.version,
+                submission=str(submission.path), public_seeds=exercise.public_seeds, hidden_seeds=seeds)
+    if submission.problem is not None:
+        error = GradeError("syntax", submission.problem, submission.problem_line)
+        return Grade(checks=_all_failed(exercise, error), error=error, **base)
+    limits = settings.limits
+    child = sandbox.start(submission.text, submission.display, exercise=exercise, trials=trials, limits=limits)
+    try:
+        oracle = oracle or build_oracle(exercise)
+        expectations = [expect(oracle, trial, max_elements=limits.max_tensor_elements) for trial in trials]
+    finally:
+        run = child.finish()
+    error, outcomes = _interpret(run, exercise, trials, settings)
+    if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
+        checks = _all_failed(exercise, error or GradeError("crash", "no trial finished"))
+    else:
+        checks = tuple(_score(check, exercise, trials, expectations, outcomes, settings, error)
+                       for check in exercise.checks)
+    output = run.output[: limits.output_limit_kb << 10]
+    return Grade(checks=checks, error=error, output=output, output_truncated=run.output_bytes > len(output.encode()),
+                 seconds=run.seconds, **base)
+
+
+def _all_failed(exercise: Exercise, error: GradeError) -> tuple[CheckResult, ...]:
+    return tuple(CheckResult(name=c.name, kind=c.kind, passed=False, score=0.0, max_score=c.points,
+                             diagnosis=error.kind, message=f"not graded: {error.message}")
+                 for c in exercise.checks)
+
+
+def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeError:
+    text = f"{info['type']}: {info['message']}"
+    kind = "memory" if info["type"] == "MemoryError" or any(h in info["message"] for h in MEMORY_HINTS) else \
+        "exception"
+    frame = info["frames"][-1] if info["frames"] else None
+    where = "while loading the file" if at_import else f"in {function}()"
+    if frame:
+        where += f", line {frame['line']}: {frame['code']}"
+    return GradeError(kind, f"{text} ({where})", frame["line"] if frame else None, frame["code"] if frame else None)
+
+
+def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
+               settings: Settings) -> tuple[GradeError | None, list[_Outcome]]:
+    """Turn the child's messages and exit into per-trial outcomes and at most one submission-level error."""
+    function = exercise.contract.function
+    outcomes = [_Outcome() for _ in trials]
+    error: GradeError | None = None
+    done = False
+    for message in run.messages:
+        if message["kind"] == "error":
+            info = message["error"]
+            if info["kind"] == "syntax":
+                error = GradeError("syntax", f"line {info['line']}: {info['message']}", info["line"], info["code"])
+            elif info["kind"] == "missing":
+                defined = ", ".join(info.get("defined") or []) or "no functions"
+                error = GradeError("missing", f"the file does not define {function}(); it defines {defined}. "
+                                   f"Define it with this signature: {exercise.contract.signature}")
+            else:
+                error = _exception_error(info, function, at_import=True)
+        elif message["kind"] == "trial":
+            if "exception" in message:
+                outcomes[message["index"]] = _Outcome(exception=message["exception"])
+                error = error or _exception_error(message["exception"], function, at_import=False)
+            else:
+                outcomes[message["index"]] = _Outcome(values=message["values"],
+                                                      autograd_calls=message["autograd_calls"])
+        elif message["kind"] == "done":
+            done = True
+    if error is not None and error.kind in ("syntax", "missing") or done and run.malformed is None:
+        return error, outcomes
+    ran = sum(1 for o in outcomes if o.values is not None or o.exception is not None)
+    during = f" during {trials[ran].label}" if ran < len(trials) else ""
+    limits = settings.limits
+    if run.timed_out or run.signal == signal.SIGXCPU:
+        cause = GradeError("timeout", f"stopped after {limits.timeout_s:g} s{during}: look for a loop that never "
+                                      f"ends or a call that waits forever")
+    elif run.output_exceeded:
+        cause = GradeError("output_limit", f"printed more than {limits.output_limit_kb} KB{during}; remove prints "
+                                           f"inside loops")
+    elif run.malformed is not None:
+        cause = GradeError("crash", f"the grading process got a malformed result{during}: {run.malformed}")
+    elif run.signal is not None:
+        name = signal.Signals(run.signal).name if run.signal in signal.Signals._value2member_map_ else run.signal
+        memory = run.signal == signal.SIGKILL
+        cause = GradeError("memory" if memory else "crash",
+                           f"the process was killed by {name}{during}" + (" (likely out of memory)" if memory else ""))
+    else:
+        how = "called os._exit() or sys.exit()" if run.exit_code in (0, 1) else f"exited with status {run.exit_code}"
+        cause = GradeError("crash", f"the process ended before grading finished{during}: the code {how}")
+    return error or cause, outcomes
+
+
+def _score(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
+           outcomes: list[_Outcome], settings: Settings, error: GradeError | None) -> CheckResult:
+    """A check passes only when it passes on every trial; the first failing trial explains it."""
+    from .compare import judge, match_mistake
+
+    rtol = check.rtol if check.rtol is not None else settings.rtol
+    atol = check.atol if check.atol is not None else settings.atol
+    fail = dict(name=check.name, kind=check.kind, passed=False, score=0.0, max_score=check.points)
+    for trial, expected, outcome in zip(trials, expectations, outcomes):
+        if outcome.exception is not None:
+            err = _exception_error(outcome.exception, exercise.contract.function, at_import=False)
+            return CheckResult(**fail, diagnosis=err.kind, message=err.message, trial=trial.label)
+        if outcome.values is None:
+            cause = error or GradeError("crash", "the run ended early")
+            return CheckResult(**fail, diagnosis=cause.kind, message=f"not measured: {cause.message}",
+                               trial=trial.label)
+        kwargs = dict(before=expected.before, autograd_calls=outcome.autograd_calls, rtol=rtol, atol=atol)
+        finding = judge(check, exercise, expected.reference, outcome.values, **kwargs)
+        if finding is None:
+            continue
+        mistake = match_mistake(check, exercise, expected.reference, expected.mistakes, outcome.values, **kwargs)
+        if mistake is not None:
+            detail = finding.message.split("\n", 1)[0]
+            return CheckResult(**fail, diagnosis=mistake.diagnosis, message=f"{detail}\n{mistake.message}",
+                               trial=trial.label, mistake=mistake.id)
+        return CheckResult(**fail, diagnosis=finding.code, message=finding.message, trial=trial.label)
+    return CheckResult(name=check.name, kind=check.kind, passed=True, score=check.points, max_score=check.points)

@@ -1,0 +1,151 @@
+"""The channel from child to parent: length-prefixed JSON frames, checked shape by shape before anyone trusts them."""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from typing import Any
+
+HEADER = struct.Struct(">I")
+
+
+class Malformed(Exception):
+    """The child sent something that is not a well-formed message; the run counts as a crash."""
+
+
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload)) + payload
+
+
+def split_frames(data: bytes) -> tuple[list[bytes], bytes]:
+    """Complete frames in `data`, and the bytes of an unfinished one."""
+    frames = []
+    while len(data) >= HEADER.size:
+        (size,) = HEADER.unpack_from(data)
+        if len(data) < HEADER.size + size:
+            break
+        frames.append(data[HEADER.size:HEADER.size + size])
+        data = data[HEADER.size + size:]
+    return frames, data
+
+
+def _need(ok: bool, what: str) -> None:
+    if not ok:
+        raise Malformed(what)
+
+
+def _is(value: Any, *kinds: type) -> bool:
+    return type(value) in kinds
+
+
+def _text(obj: dict, key: str) -> None:
+    _need(_is(obj.get(key), str), f"'{key}' must be text")
+
+
+def _number(value: Any) -> bool:
+    return _is(value, int, float, bool)
+
+
+def check_tensor(obj: dict, depth: int) -> None:
+    _need(_is(obj.get("ref"), int) and _is(obj.get("cls"), str), "a tensor needs ref and cls")
+    if obj.get("subclass"):
+        return
+    shape = obj.get("shape")
+    _need(_is(shape, list) and all(_is(s, int) and s >= 0 for s in shape), "tensor shape")
+    _need(_is(obj.get("numel"), int) and math.prod(shape) == obj["numel"], "tensor numel")
+    _text(obj, "dtype")
+    for flag in ("param", "requires_grad", "is_leaf"):
+        _need(_is(obj.get(flag), bool), f"tensor {flag}")
+    _need(obj.get("grad_fn") is None or _is(obj["grad_fn"], str), "tensor grad_fn")
+    _need(obj.get("storage") is None or _is(obj["storage"], int), "tensor storage")
+    data = obj.get("data")
+    _need(data is None or (_is(data, list) and len(data) == obj["numel"] and all(map(_number, data))), "tensor data")
+    grad = obj.get("grad")
+    if grad is not None:
+        _need(_is(grad, dict) and grad.get("t") == "tensor" and depth < 2, "tensor grad")
+        check_tensor(grad, depth + 1)
+
+
+def check_value(value: Any, depth: int = 0) -> None:
+    """Accept only the shapes observe.Encoder produces."""
+    _need(depth <= 12, "value nested too deeply")
+    if value is None or _is(value, bool, int, float):
+        return
+    _need(_is(value, dict) and _is(value.get("t"), str), "a value is a number or a tagged object")
+    tag = value["t"]
+    if tag == "tensor":
+        check_tensor(value, 0)
+    elif tag in ("list", "tuple"):
+        _need(_is(value.get("items"), list) and _is(value.get("length"), int), "list items")
+        for item in value["items"]:
+            check_value(item, depth + 1)
+    elif tag == "dict":
+        _need(_is(value.get("items"), dict), "dict items")
+        for item in value["items"].values():
+            check_value(item, depth + 1)
+    elif tag == "module":
+        _need(_is(value.get("params"), dict) and _is(value.get("modules"), dict), "module parts")
+        _need(all(_is(v, str) for v in value["modules"].values()), "module classes")
+        for tensor in value["params"].values():
+            _need(_is(tensor, dict) and tensor.get("t") == "tensor", "module parameter")
+            check_tensor(tensor, 0)
+    elif tag == "optimizer":
+        _need(_is(value.get("groups"), list), "optimizer groups")
+        for group in value["groups"]:
+            _need(_is(group, dict) and _is(group.get("params"), list) and _is(group.get("options"), dict), "group")
+            for tensor in group["params"]:
+                _need(_is(tensor, dict) and tensor.get("t") == "tensor", "optimizer parameter")
+                check_tensor(tensor, 0)
+    elif tag in ("missing",):
+        _text(value, "why")
+    elif tag == "error":
+        check_exception(value)
+    else:
+        _need(tag in ("str", "float", "object"), f"unknown value tag {tag!r}")
+
+
+def check_exception(obj: Any) -> None:
+    _need(_is(obj, dict), "exception")
+    _text(obj, "type")
+    _text(obj, "message")
+    frames = obj.get("frames")
+    _need(_is(frames, list), "exception frames")
+    for f in frames:
+        _need(_is(f, dict) and _is(f.get("line"), int) and _is(f.get("code"), str) and _is(f.get("function"), str),
+              "exception frame")
+
+
+def check_message(message: Any, expected_index: int) -> None:
+    """Validate one decoded message, given the index the next trial message must carry."""
+    _need(_is(message, dict) and _is(message.get("kind"), str), "a message is an object with a kind")
+    kind = message["kind"]
+    if kind == "trial":
+        _need(message.get("index") == expected_index, f"trial {message.get('index')!r} out of order")
+        _need(_number(message.get("seconds")), "trial seconds")
+        if "exception" in message:
+            check_exception(message["exception"])
+            return
+        values = message.get("values")
+        _need(_is(values, dict) and set(values) == {"returns", "args", "probes"}, "trial values")
+        for part in values.values():
+            _need(_is(part, dict), "trial value group")
+            for value in part.values():
+                check_value(value)
+        _need(_is(message.get("autograd_calls"), int), "autograd_calls")
+    elif kind == "error":
+        error = message.get("error")
+        _need(_is(error, dict) and error.get("kind") in ("syntax", "missing", "exception"), "error kind")
+        if error["kind"] == "exception":
+            check_exception(error)
+        else:
+            _text(error, "message")
+    else:
+        _need(kind in ("loaded", "done"), f"unknown message kind {kind!r}")
+
+
+def decode(payload: bytes) -> Any:
+    try:
+        return json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Malformed(f"not JSON: {exc}") from None

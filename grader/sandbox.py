@@ -1,0 +1,190 @@
+"""Run student code in a forked child with limits, and collect what it printed and sent back."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from .child import HARNESS_FAULT, ChildPlan, run_child
+from .config import Limits
+from .protocol import Malformed, check_message, decode, split_frames
+
+READ_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What the parent saw of one child: validated messages, output, and how the process ended."""
+
+    messages: tuple[dict, ...]
+    output: str
+    output_bytes: int
+    exit_code: int | None
+    signal: int | None
+    seconds: float
+    timed_out: bool = False
+    output_exceeded: bool = False
+    malformed: str | None = None
+
+    @property
+    def harness_fault(self) -> bool:
+        return self.exit_code == HARNESS_FAULT
+
+
+@dataclass
+class _Stream:
+    fd: int
+    cap: int
+    data: bytearray = field(default_factory=bytearray)
+    total: int = 0
+    open: bool = True
+
+
+class RunningChild:
+    """A child that is running now; call finish() to wait for it (within its limits) and clean up."""
+
+    def __init__(self, plan: ChildPlan, limits: Limits) -> None:
+        self.limits = limits
+        self.workdir = plan.workdir
+        result_r, result_w = os.pipe()
+        output_r, output_w = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        self.started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(result_r)
+            os.close(output_r)
+            run_child(plan, result_w, output_w)
+        os.close(result_w)
+        os.close(output_w)
+        self.pid = pid
+        self.result = _Stream(result_r, limits.result_limit_mb << 20)
+        self.output = _Stream(output_r, limits.output_limit_kb << 10)
+
+    def finish(self) -> RunResult:
+        """Wait for the child until it exits or breaks a limit, then kill its process group."""
+        status: int | None = None
+        timed_out = flooded = False
+        try:
+            status, timed_out, flooded = self._collect()
+        finally:
+            self._kill()
+            if status is None:
+                status = self._reap(block=True)
+            for stream in (self.result, self.output):
+                os.close(stream.fd)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        seconds = time.monotonic() - self.started
+        messages, malformed = _parse(bytes(self.result.data))
+        if self.result.total > self.result.cap:
+            malformed = f"sent back more than {self.limits.result_limit_mb} MB"
+        exit_code = os.waitstatus_to_exitcode(status) if status is not None else None
+        return RunResult(
+            messages=messages, output=bytes(self.output.data).decode("utf-8", errors="replace"),
+            output_bytes=self.output.total,
+            exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
+            signal=-exit_code if exit_code is not None and exit_code < 0 else None,
+            seconds=seconds, timed_out=timed_out, output_exceeded=flooded, malformed=malformed,
+        )
+
+    def _collect(self) -> tuple[int | None, bool, bool]:
+        deadline = self.started + self.limits.timeout_s
+        selector = selectors.DefaultSelector()
+        for stream in (self.result, self.output):
+            os.set_blocking(stream.fd, False)
+            selector.register(stream.fd, selectors.EVENT_READ, stream)
+        pidfd = _pidfd(self.pid)
+        if pidfd is not None:
+            selector.register(pidfd, selectors.EVENT_READ, None)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None, True, False
+                events = selector.select(remaining if pidfd is not None else min(remaining, 0.01))
+                for key, _ in events:
+                    if key.data is not None and self._read(key.data) == "eof":
+                        selector.unregister(key.fd)
+                if self.output.total > self.output.cap:
+                    return None, False, True
+                if self.result.total > self.result.cap:
+                    return None, False, False
+                status = self._reap(block=False)
+                if status is not None:
+                    for stream in (self.result, self.output):  # what it wrote before exiting is in the pipe
+                        while stream.open and self._read(stream) == "data":
+                            pass
+                    return status, False, False
+        finally:
+            selector.close()
+            if pidfd is not None:
+                os.close(pidfd)
+
+    def _read(self, stream: _Stream) -> str:
+        """Read what is waiting: 'data', 'empty' (nothing now) or 'eof'; keep at most cap + 1 bytes."""
+        try:
+            chunk = os.read(stream.fd, READ_CHUNK)
+        except BlockingIOError:
+            return "empty"
+        if not chunk:
+            stream.open = False
+            return "eof"
+        stream.total += len(chunk)
+        room = stream.cap + 1 - len(stream.data)
+        if room > 0:
+            stream.data += chunk[:room]
+        return "data"
+
+    def _reap(self, *, block: bool) -> int | None:
+        try:
+            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return None
+        return status if pid == self.pid else None
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return None
+
+
+def _parse(data: bytes) -> tuple[tuple[dict, ...], str | None]:
+    """Decode and validate every frame; the first problem ends the reading and is reported."""
+    frames, rest = split_frames(data)
+    messages: list[dict] = []
+    try:
+        for payload in frames:
+            message = decode(payload)
+            next_trial = sum(1 for m in messages if m["kind"] == "trial")
+            check_message(message, next_trial)
+            if messages and messages[-1]["kind"] in ("done", "error"):
+                raise Malformed("a message after the last one")
+            if not messages and message["kind"] not in ("loaded", "error"):
+                raise Malformed("the first message must say whether the code loaded")
+            messages.append(message)
+    except Malformed as exc:
+        return tuple(messages), str(exc)
+    return tuple(messages), ("an unfinished message" if rest else None)
+
+
+def start(plan_source: str, filename: str, *, exercise: object, trials: tuple, limits: Limits) -> RunningChild:
+    """Fork a child that runs the submission through every trial."""
+    workdir = tempfile.mkdtemp(prefix="grade-")
+    plan = ChildPlan(source=plan_source, filename=filename, exercise=exercise,  # type: ignore[arg-type]
+                     trials=trials, limits=limits, workdir=workdir)
+    return RunningChild(plan, limits)

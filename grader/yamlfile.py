@@ -1,0 +1,203 @@
+"""Read YAML files that remember line numbers, and validate them with messages that name file and line."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Callable, NoReturn, TypeVar
+
+import yaml
+
+from .errors import GraderError
+
+T = TypeVar("T")
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict):
+    """A mapping from YAML that knows the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class LineList(list):
+    """A sequence from YAML that knows its line and the line of each item."""
+
+    line: int = 0
+    item_lines: list
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, (str, int, float, bool)) or key is None:
+            raise _YamlShapeError(line, f"a key must be a plain word, not {type(key).__name__}")
+        if key in out:
+            raise _YamlShapeError(line, f"duplicate key {key!r} (first given on line {out.key_lines[key]})")
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+class _YamlShapeError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def load_yaml(path: Path, error: type[GraderError], *, max_bytes: int = 1_000_000) -> Any:
+    """Parse a YAML file; raise `error` naming the file and line on any problem."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise error(f"{path}: file is {len(raw)} bytes, more than the {max_bytes} allowed")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - the loader is a SafeLoader subclass
+    except _YamlShapeError as exc:
+        raise error(f"{path}:{exc.line}: {exc.message}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or exc.context or "invalid YAML"
+        raise error(f"{path}:{line}: invalid YAML: {what}") from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise error(f"{path}:1: invalid YAML: {exc}") from None
+
+
+_TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def _describe(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+
+
+def _matches(value: Any, kind: type | tuple[type, ...]) -> bool:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    if isinstance(value, int) and float in kinds:
+        return True
+    return isinstance(value, kinds)
+
+
+class Fields:
+    """Validate one YAML mapping: read keys by type, then reject any key that was not read."""
+
+    def __init__(self, data: Any, *, path: Path, where: str, error: type[GraderError], line: int = 0) -> None:
+        self.path = path
+        self.where = where
+        self.error = error
+        self.line = getattr(data, "line", line) or line or 1
+        if not isinstance(data, dict):
+            self.fail(f"{where} must be a mapping of keys to values, not {_describe(type(data))}")
+        self.data: dict = data
+        self._read: set = set()
+
+    def fail(self, message: str, *, line: int | None = None) -> NoReturn:
+        raise self.error(f"{self.path}:{line or self.line}: {message}")
+
+    def line_of(self, key: str) -> int:
+        return getattr(self.data, "key_lines", {}).get(key, self.line)
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def _get(self, key: str, kind: type | tuple[type, ...]) -> Any:
+        self._read.add(key)
+        value = self.data[key]
+        if not _matches(value, kind):
+            self.fail(f"{self.where}.{key} must be {_describe(kind)}, not {value!r}", line=self.line_of(key))
+        return float(value) if kind is float else value
+
+    def req(self, key: str, kind: type | tuple[type, ...]) -> Any:
+        if key not in self.data:
+            self.fail(f"{self.where} is missing the required key '{key}'")
+        return self._get(key, kind)
+
+    def opt(self, key: str, kind: type | tuple[type, ...], default: T) -> Any:
+        if key not in self.data or self.data[key] is None and default is None:
+            self._read.add(key)
+            return default
+        return self._get(key, kind)
+
+    def sub(self, key: str, *, required: bool = True) -> "Fields":
+        """Validate a nested mapping under `key` (an empty one when optional and absent)."""
+        if key not in self.data:
+            if required:
+                self.fail(f"{self.where} is missing the required key '{key}'")
+            self._read.add(key)
+            return Fields(LineDict(), path=self.path, where=f"{self.where}.{key}", error=self.error, line=self.line)
+        self._read.add(key)
+        return Fields(self.data[key], path=self.path, where=f"{self.where}.{key}", error=self.error,
+                      line=self.line_of(key))
+
+    def check(self, ok: bool, key: str, message: str) -> None:
+        if not ok:
+            self.fail(f"{self.where}.{key}: {message}", line=self.line_of(key))
+
+    def done(self) -> None:
+        """Reject unknown keys, suggesting the closest known one."""
+        for key in self.data:
+            if key in self._read:
+                continue
+            hint = difflib.get_close_matches(str(key), [str(k) for k in self._known], n=1, cutoff=0.6)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            known = ", ".join(sorted(str(k) for k in self._known))
+            self.fail(f"unknown key '{key}' in {self.where}{suggestion}; known keys: {known}", line=self.line_of(key))
+
+    @property
+    def _known(self) -> set:
+        return self._read | set(getattr(self, "_declared", ()))
+
+    def declare(self, *keys: str) -> None:
+        """Name keys that are valid here even though this reading did not use them."""
+        self._declared = set(getattr(self, "_declared", ())) | set(keys)
+
+
+def item_line(items: Any, index: int, fallback: int) -> int:
+    lines = getattr(items, "item_lines", None)
+    return lines[index] if lines and index < len(lines) else fallback
+
+
+def each_item(items: Any, fields: Fields, key: str, parse: Callable[[Any, int, int], T]) -> list[T]:
+    """Parse each item of a list value with its own line."""
+    if not isinstance(items, list):
+        fields.fail(f"{fields.where}.{key} must be a list", line=fields.line_of(key))
+    return [parse(item, index, item_line(items, index, fields.line_of(key))) for index, item in enumerate(items)]
