@@ -41,6 +41,7 @@ def main() -> None:
     grade ex03 my_answer.py    grade a named file
     grade list                 list the exercises
     grade show ex03            show an exercise's prompt and signature
+    grade start ex03           write the starter file ex03.py here
     grade check-exercises      prove every exercise against its solutions
     """
 
@@ -126,6 +127,28 @@ def show_command(exercise_id: str, config: str | None) -> None:
     click.echo(exercise.prompt + "\n")
     click.echo(f"Define:  {exercise.contract.signature}")
     click.echo("Checks:  " + ", ".join(f"{c.name} ({c.points:g})" for c in exercise.checks))
+
+
+@main.command("start")
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@config_option
+def start_command(exercise_id: str, force: bool, config: str | None) -> None:
+    """Write the starter file EXERCISE.py into the current folder."""
+    from .errors import UsageError
+    from .exercise import load_exercise
+    from .starter import starter_text
+
+    try:
+        exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
+        target = Path.cwd() / f"{exercise.id}.py"
+        if target.exists() and not force:
+            raise UsageError(f"{target.name} already exists; keeping your work. Use --force to overwrite it.")
+        target.write_text(starter_text(exercise), encoding="utf-8")
+    except GraderError as error:
+        _fail(error)
+        return
+    click.echo(f"wrote {target.name}: define {exercise.contract.function}(), then run: grade {exercise.id}")
 
 
 @main.command("check-exercises")

@@ -68,14 +68,20 @@ def _all_failed(exercise: Exercise, error: GradeError) -> tuple[CheckResult, ...
 
 
 def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeError:
-    text = f"{info['type']}: {info['message']}"
+    text = f"{info['type']}: {info['message']}" if info["message"] else info["type"]
     kind = "memory" if info["type"] == "MemoryError" or any(h in info["message"] for h in MEMORY_HINTS) else \
         "exception"
     frame = info["frames"][-1] if info["frames"] else None
     where = "while loading the file" if at_import else f"in {function}()"
     if frame:
-        where += f", line {frame['line']}: {frame['code']}"
-    return GradeError(kind, f"{text} ({where})", frame["line"] if frame else None, frame["code"] if frame else None)
+        where += f", line {frame['line']}: {frame['code'].strip()}"
+    hint = ""
+    if info["type"] == "NotImplementedError":
+        hint = f" -- {function}() still holds the starter's placeholder: replace the raise with your answer"
+    elif kind == "memory":
+        hint = " -- the submission ran out of memory: look for tensors far larger than the inputs"
+    return GradeError(kind, f"{text} ({where}){hint}", frame["line"] if frame else None,
+                      frame["code"] if frame else None)
 
 
 def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
