@@ -104,7 +104,7 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> None:
     for fd in (null, output_fd):
         os.close(fd)
     os.closerange(3, result_fd)
-    os.closerange(result_fd + 1, 1024)
+    os.closerange(result_fd + 1, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16))
     sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115

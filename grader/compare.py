@@ -11,6 +11,7 @@ from .exercise import Check, Exercise, Mistake
 
 MISSING = {"t": "missing", "why": "nothing by that name came back"}
 ABSOLUTE = ("no_autograd", "not_aliased", "unmutated")  # judged on the student's run alone, never against a mistake
+SHOWN_NAMES = 10  # names listed when an `equal` check shows a list of names
 
 
 def resolve(values: dict, path: str) -> Any:
@@ -170,6 +171,63 @@ def _optimizer(check: Check, expected_values: dict, actual_values: dict) -> Find
                    f"from {check.module}.fc.parameters().")
 
 
+def _failed(node: Any) -> bool:
+    return isinstance(node, dict) and node.get("t") == "error"
+
+
+def _plain(node: Any) -> Any:
+    """Encoded data back to plain Python for an exact comparison: text, numbers, lists, dicts, tensor values."""
+    if not isinstance(node, dict):
+        return node
+    tag = node.get("t")
+    if tag == "str":
+        return node["text"]
+    if tag in ("list", "tuple"):
+        return [_plain(item) for item in node["items"]]
+    if tag == "dict":
+        return {key: _plain(value) for key, value in node["items"].items()}
+    if tag == "tensor":
+        return {"tensor": node.get("data"), "shape": node.get("shape")}
+    if tag == "float":
+        return float(node["text"])
+    if tag == "missing":
+        return f"<{node['why']}>"
+    return f"<{node.get('cls', tag)}>"
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        more = f" and {len(value) - SHOWN_NAMES} more" if len(value) > SHOWN_NAMES else ""
+        return "[" + ", ".join(value[:SHOWN_NAMES]) + more + "]"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _equal(check: Check, expected: Any, actual: Any) -> Finding | None:
+    """Exact comparison of plain data such as a probe's sorted list of names."""
+    t = check.target
+    if _failed(expected):
+        return Finding("value", f"{t}: the exercise's own check failed on the reference ({expected['type']}: "
+                       f"{expected['message']}); this is a bug in the exercise, not in your code.")
+    if _failed(actual):
+        return Finding("value", f"{t}: could not be measured on what your function returned: {actual['type']}: "
+                       f"{actual['message']}.\nMake sure the objects you return still work as the exercise "
+                       f"describes (for a model: a forward pass on a batch of the right shape).")
+    want, got = _plain(expected), _plain(actual)
+    if want == got:
+        return None
+    detail = ""
+    names = isinstance(want, list) and isinstance(got, list) and all(isinstance(v, str) for v in want + got)
+    if names and max(len(want), len(got)) > SHOWN_NAMES:  # the lists are cut short: name the differences
+        parts = []
+        if set(want) - set(got):
+            parts.append(f"missing: {_names(set(want) - set(got))}")
+        if set(got) - set(want):
+            parts.append(f"not expected: {_names(set(got) - set(want))}")
+        detail = f" ({'; '.join(parts)})" if parts else ""
+    return Finding(check.diagnosis, f"{t}: got {_render(got)}, expected {_render(want)}{detail}.")
+
+
 def _unmutated(check: Check, before: dict, actual: Any, rtol: float, atol: float) -> Finding | None:
     name = check.target.removeprefix("args.")
     original, node = before.get(name), _tensor_fields(check.target, actual)
@@ -219,6 +277,8 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
     if kind == "optimizer":
         return _optimizer(check, expected, actual)
     want, got = resolve(expected, target), resolve(actual, target)
+    if kind == "equal" and (_failed(want) or _failed(got) or not isinstance(as_tensor(want), torch.Tensor)):
+        return _equal(check, want, got)
     if kind in ("value", "equal"):
         finding = _values(check, exercise, target, want, got, before, rtol, atol, grad=False)
         if finding is not None and kind == "equal":

@@ -195,7 +195,8 @@ def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: 
     f.check(points >= 0, "points", "must be 0 or more")
     target = f.req("target", str) if kind in TARGETED else ""
     targets = tuple(f.req("targets", list)) if kind == "not_aliased" else ()
-    for each in (target, *targets) if target or targets else ():
+    for each in (target,) if target else targets:
+        f.check(isinstance(each, str), "targets", f"targets are dotted names, not {each!r}")
         head = each.split(".")[0]
         if head == "args":
             ok = len(each.split(".")) >= 2 and each.split(".")[1] in inputs

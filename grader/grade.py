@@ -50,11 +50,11 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         expectations = [expect(oracle, trial, max_elements=limits.max_tensor_elements) for trial in trials]
     finally:
         run = child.finish()
-    error, outcomes = _interpret(run, exercise, trials, settings)
+    error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
     if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
-        checks = _all_failed(exercise, error or GradeError("crash", "no trial finished"))
+        checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
     else:
-        checks = tuple(_score(check, exercise, trials, expectations, outcomes, settings, error)
+        checks = tuple(_score(check, exercise, trials, expectations, outcomes, settings, cut_short)
                        for check in exercise.checks)
     output = run.output[: limits.output_limit_kb << 10]
     return Grade(checks=checks, error=error, output=output, output_truncated=run.output_bytes > len(output.encode()),
@@ -85,8 +85,8 @@ def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeErro
 
 
 def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
-               settings: Settings) -> tuple[GradeError | None, list[_Outcome]]:
-    """Turn the child's messages and exit into per-trial outcomes and at most one submission-level error."""
+               settings: Settings) -> tuple[GradeError | None, GradeError | None, list[_Outcome]]:
+    """Per-trial outcomes, the submission-level error (the first problem), and why the run ended early, if it did."""
     function = exercise.contract.function
     outcomes = [_Outcome() for _ in trials]
     error: GradeError | None = None
@@ -112,7 +112,7 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
         elif message["kind"] == "done":
             done = True
     if error is not None and error.kind in ("syntax", "missing") or done and run.malformed is None:
-        return error, outcomes
+        return error, None, outcomes
     ran = sum(1 for o in outcomes if o.values is not None or o.exception is not None)
     during = f" during {trials[ran].label}" if ran < len(trials) else ""
     limits = settings.limits
@@ -132,11 +132,11 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
     else:
         how = "called os._exit() or sys.exit()" if run.exit_code in (0, 1) else f"exited with status {run.exit_code}"
         cause = GradeError("crash", f"the process ended before grading finished{during}: the code {how}")
-    return error or cause, outcomes
+    return error or cause, cause, outcomes
 
 
 def _score(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
-           outcomes: list[_Outcome], settings: Settings, error: GradeError | None) -> CheckResult:
+           outcomes: list[_Outcome], settings: Settings, cut_short: GradeError | None) -> CheckResult:
     """A check passes only when it passes on every trial; the first failing trial explains it."""
     from .compare import judge, match_mistake
 
@@ -148,7 +148,7 @@ def _score(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectat
             err = _exception_error(outcome.exception, exercise.contract.function, at_import=False)
             return CheckResult(**fail, diagnosis=err.kind, message=err.message, trial=trial.label)
         if outcome.values is None:
-            cause = error or GradeError("crash", "the run ended early")
+            cause = cut_short or GradeError("crash", "the run ended early")
             return CheckResult(**fail, diagnosis=cause.kind, message=f"not measured: {cause.message}",
                                trial=trial.label)
         kwargs = dict(before=expected.before, autograd_calls=outcome.autograd_calls, rtol=rtol, atol=atol)

@@ -1,0 +1,84 @@
+"""Shared fixtures: the repository's own course, the ex03 exercise, and a fast way to grade a code string."""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.config import Settings, load_settings
+from grader.exercise import Exercise, load_exercise
+from grader.grade import grade_submission
+from grader.result import Grade
+from grader.source import read_submission
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = REPO / "config.yaml"
+SOLUTIONS = REPO / "solutions"
+HIDDEN_SEEDS = (4242, 4243)  # fixed hidden seeds: every run of the suite grades the same trials
+TIMEOUT_S = 3.0  # short, so the timeout tests stay fast; a correct ex03 run takes well under a second
+
+
+@functools.lru_cache(maxsize=None)
+def _course() -> tuple[Settings, Exercise, object]:
+    from grader.oracle import build_oracle
+
+    settings = load_settings(CONFIG)
+    exercise = load_exercise(settings.exercises_dir, "ex03")
+    return settings, exercise, build_oracle(exercise)
+
+
+def grade_code(tmp_path: Path, code: str | bytes, *, name: str = "submission.py",
+               seeds: tuple[int, ...] = HIDDEN_SEEDS, **limit_overrides) -> Grade:
+    """Write `code` (dedented; bytes are written as they are) to tmp_path/name and grade it against ex03.
+
+    Uses the repository's config.yaml with a 3 s timeout and fixed hidden seeds; keyword arguments override
+    the sandbox limits (timeout_s, memory_mb, output_limit_kb, result_limit_mb, max_tensor_elements).
+    """
+    settings, exercise, oracle = _course()
+    path = tmp_path / name
+    if isinstance(code, bytes):
+        path.write_bytes(code)
+    else:
+        path.write_text(textwrap.dedent(code), encoding="utf-8")
+    limit_overrides.setdefault("timeout_s", TIMEOUT_S)
+    return grade_submission(exercise, read_submission(path), settings.with_overrides(**limit_overrides),
+                            seeds=seeds, oracle=oracle)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_children() -> None:
+    """Import torch and run autograd once per session so every forked child starts warm."""
+    from grader.selfcheck import warm_up
+
+    warm_up()
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """The repository's course settings, exactly as its config.yaml declares them."""
+    return _course()[0]
+
+
+@pytest.fixture(scope="session")
+def ex03() -> Exercise:
+    """The loaded ex03 exercise of the repository's course."""
+    return _course()[1]
+
+
+@pytest.fixture(scope="session")
+def ex03_oracle():
+    return _course()[2]
+
+
+@pytest.fixture(name="grade_code")
+def grade_code_fixture():
+    """The grade_code(tmp_path, code, **limit_overrides) helper, for tests that prefer a fixture to an import."""
+    return grade_code
