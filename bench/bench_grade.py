@@ -42,21 +42,23 @@ def warm_cost(repeat: int) -> tuple[float, float]:
     from grader.exercise import load_exercise
     from grader.grade import grade_submission, hidden_seeds
     from grader.oracle import build_oracle
-    from grader.selfcheck import warm_up
+    from grader.spawner import Spawner, warm_up
     from grader.source import read_submission
 
-    settings = load_settings(find_config(ROOT))
-    exercise = load_exercise(settings.exercises_dir, "ex03")
-    oracle = build_oracle(exercise)
-    submission = read_submission(ROOT / "solutions" / "ex03.py")
     warm_up()
-    grade_submission(exercise, submission, settings, seeds=hidden_seeds(3), oracle=oracle)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        grade = grade_submission(exercise, submission, settings, seeds=hidden_seeds(3), oracle=oracle)
-        times.append(time.perf_counter() - start)
-        assert grade.status == "passed", grade
+    with Spawner() as spawner:  # forked before the exercise is read, as the grader does
+        settings = load_settings(find_config(ROOT))
+        exercise = load_exercise(settings.exercises_dir, "ex03")
+        oracle = build_oracle(exercise)
+        submission = read_submission(ROOT / "solutions" / "ex03.py")
+        grade_submission(exercise, submission, settings, seeds=hidden_seeds(3), oracle=oracle, spawner=spawner)
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            grade = grade_submission(exercise, submission, settings, seeds=hidden_seeds(3), oracle=oracle,
+                                     spawner=spawner)
+            times.append(time.perf_counter() - start)
+            assert grade.status == "passed", grade
     times.sort()
     return statistics.median(times), times[int(0.9 * (len(times) - 1))]
 

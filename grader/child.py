@@ -110,6 +110,7 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> None:
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     os.chdir(plan.workdir)
     os.environ.clear()
+    scrub_environment_block()
     os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.workdir, "TMPDIR": plan.workdir,
                        "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"})
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -125,6 +126,26 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> None:
         _limit(resource.RLIMIT_AS, cap, cap)
     torch.set_num_threads(1)
     gc.enable()
+
+
+def scrub_environment_block() -> None:
+    """Zero the environment strings this process was started with (Linux).
+
+    os.environ.clear() forgets the variables but leaves the original block in memory, where
+    /proc/<pid>/environ still shows it to any process of the same user.
+    """
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end: fields 50 and 51 of stat
+        if 0 < start < end:
+            fd = os.open("/proc/self/mem", os.O_RDWR)
+            try:
+                os.pwrite(fd, bytes(end - start), start)
+            finally:
+                os.close(fd)
+    except (OSError, ValueError, IndexError):
+        pass
 
 
 def _limit(which: int, soft: int, hard: int) -> None:

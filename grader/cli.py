@@ -70,18 +70,24 @@ def run_command(exercise_id: str, submission: str | None, output_format: str, se
                 config: str | None) -> None:
     """Grade SUBMISSION (default: ./EXERCISE.py or ./EXERCISE.ipynb) against EXERCISE."""
     gc.disable()  # a one-shot process: skipping collection during torch's import saves ~0.1 s; the child re-enables it
-    from .exercise import load_exercise
+    from .exercise import exercise_files, load_exercise
     from .grade import grade_submission, hidden_seeds
     from .source import find_submission, read_submission
 
     try:
         settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
-        exercise = load_exercise(settings.exercises_dir, exercise_id)
-        path = Path(submission) if submission else find_submission(exercise.id, Path.cwd())
-        source = read_submission(path)
-        count = hidden if hidden is not None else (exercise.hidden_trials if exercise.hidden_trials is not None
-                                                   else settings.hidden_trials)
-        grade = grade_submission(exercise, source, settings, seeds=hidden_seeds(count, seed))
+        if exercise_id not in exercise_files(settings.exercises_dir):
+            load_exercise(settings.exercises_dir, exercise_id)  # raises the "did you mean" usage error
+        from .spawner import Spawner  # imports torch
+
+        # The launcher is forked before the exercise is read: no child can find the reference in its memory.
+        with Spawner() as spawner:
+            exercise = load_exercise(settings.exercises_dir, exercise_id)
+            path = Path(submission) if submission else find_submission(exercise.id, Path.cwd())
+            source = read_submission(path)
+            count = hidden if hidden is not None else (exercise.hidden_trials if exercise.hidden_trials is not None
+                                                       else settings.hidden_trials)
+            grade = grade_submission(exercise, source, settings, seeds=hidden_seeds(count, seed), spawner=spawner)
     except GraderError as error:
         _fail(error)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ ID_PATTERN = re.compile(r"^ex\d{2}$")
 DTYPES = ("float32", "float64", "int64", "bool")
 DISTRIBUTIONS = ("normal", "uniform", "ones", "zeros", "eye", "bernoulli", "randint", "arange")
 INPUT_KINDS = ("tensor", "float", "int", "choice", "fixture", "value")
+TENSOR_OPTIONS = ("dtype", "dist", "low", "high", "mean", "std", "p", "requires_grad", "scale_log10")
 CHECK_KINDS = ("value", "grad", "shape", "requires_grad", "is_leaf", "grad_fn", "trainable", "optimizer",
                "unmutated", "not_aliased", "no_autograd", "equal")
 TARGETED = tuple(k for k in CHECK_KINDS if k not in ("not_aliased", "no_autograd"))
@@ -111,10 +113,14 @@ class Exercise:
     def input_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.inputs)
 
+    def public(self) -> "Exercise":
+        """What a sandboxed child may know: the contract, inputs and probes; no reference, checks or mistakes."""
+        return dataclasses.replace(self, prompt="", reference=Code("", 0), checks=(), mistakes=(), starter="")
+
 
 def _code(fields: Fields, key: str, function: str, what: str) -> Code:
     source = fields.req(key, str)
-    line = fields.line_of(key) + 1  # a block scalar starts on the line after its key
+    line = fields.value_line_of(key)  # a block scalar (|) starts on the line after its key
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -140,15 +146,18 @@ def _dim(fields: Fields, name: str) -> tuple[int, int]:
 def _input(name: str, data: Any, line: int, *, path: Path, dims: dict) -> InputSpec:
     f = Fields(data, path=path, where=f"inputs.{name}", error=ExerciseError, line=line)
     kinds = [k for k in INPUT_KINDS if f.has(k)]
+    if not kinds:
+        f.declare(*INPUT_KINDS, *TENSOR_OPTIONS)
+        f.done()  # a misspelled kind is an unknown key: name it, with the closest known key
     if len(kinds) != 1:
-        f.declare(*INPUT_KINDS)
-        f.done()
-        f.fail(f"inputs.{name} needs exactly one of: {', '.join(INPUT_KINDS)}")
+        found = f" (it has {', '.join(kinds)})" if kinds else ""
+        f.fail(f"inputs.{name} needs exactly one of: {', '.join(INPUT_KINDS)}{found}")
     kind = kinds[0]
     if kind == "tensor":
         shape = f.req("tensor", list)
         for item in shape:
-            ok = (isinstance(item, int) and not isinstance(item, bool) and item >= 0) or item in dims
+            ok = (isinstance(item, int) and not isinstance(item, bool) and item >= 0) or (isinstance(item, str)
+                                                                                          and item in dims)
             f.check(ok, "tensor", f"shape entries are sizes or dimension names from 'dims', not {item!r}")
         spec = InputSpec(
             name=name, kind=kind, shape=tuple(shape),
@@ -221,15 +230,19 @@ def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: 
     return check
 
 
-def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, checks: set) -> Mistake:
+def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, checks: set, seen: dict) -> Mistake:
     f = Fields(data, path=path, where=f"mistakes[{index}]", error=ExerciseError, line=line)
     mistake_id = f.req("id", str)
+    f.check(mistake_id not in seen, "id", f"a second mistake with the id '{mistake_id}' (the first is on line "
+                                          f"{seen.get(mistake_id)}); give each mistake its own id")
+    seen[mistake_id] = f.line_of("id")
     diagnosis = f.req("diagnosis", str)
     f.check(diagnosis in DIAGNOSES, "diagnosis", f"unknown diagnosis '{diagnosis}'; known: {', '.join(DIAGNOSES)}")
     message = f.req("message", str).strip()
     code = _code(f, "code", function, f"mistakes[{index}].code")
     only = tuple(f.opt("checks", list, []))
     for name in only:
+        f.check(isinstance(name, str), "checks", f"list the names of checks, not {name!r}")
         f.check(name in checks, "checks", f"'{name}' is not the name of a check")
     f.done()
     return Mistake(id=mistake_id, diagnosis=diagnosis, message=message, code=code, checks=only)
@@ -270,6 +283,7 @@ def parse_exercise(path: Path) -> Exercise:
     trials_f.check(len(seeds) > 0 and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds), "public",
                    "list one or more whole-number seeds")
     hidden = trials_f.opt("hidden", int, None)
+    trials_f.check(hidden is None or hidden >= 0, "hidden", "must be 0 or more")
     trials_f.done()
 
     probes_f = top.sub("probes", required=False)
@@ -283,9 +297,10 @@ def parse_exercise(path: Path) -> Exercise:
     check_names = [c.name for c in checks]
     duplicates = sorted({n for n in check_names if check_names.count(n) > 1})
     top.check(not duplicates, "checks", f"check names must differ; give each a 'name' ({', '.join(duplicates)})")
+    mistake_ids: dict = {}
     mistakes = tuple(each_item(top.opt("mistakes", list, []), top, "mistakes",
                                lambda d, i, ln: _mistake(d, i, ln, path=path, function=function,
-                                                         checks=set(check_names))))
+                                                         checks=set(check_names), seen=mistake_ids)))
     total = sum(c.points for c in checks)
     points = top.req("points", float)
     top.check(abs(points - total) < 1e-9, "points", f"is {points:g} but the checks add up to {total:g}")

@@ -31,11 +31,15 @@ class _Outcome:
     exception: dict | None = None
 
 
-def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *,
+def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *, spawner: Any,
                      seeds: tuple[int, ...], oracle: Any = None) -> Grade:
-    """Run the submission in a sandboxed child while the oracle computes expectations here, then judge."""
-    from . import sandbox
+    """Run the submission in a sandboxed child while the oracle computes expectations here, then judge.
+
+    `spawner` is a grader.spawner.Spawner started before any exercise was loaded.
+    """
+    from .child import ChildPlan
     from .oracle import build_oracle, expect
+    from .sandbox import new_workdir, read_run
 
     trials = make_trials(exercise.public_seeds, seeds)
     base = dict(exercise=exercise.id, title=exercise.title, version=exercise.version,
@@ -44,18 +48,25 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         error = GradeError("syntax", submission.problem, submission.problem_line)
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
     limits = settings.limits
-    child = sandbox.start(submission.text, submission.display, exercise=exercise, trials=trials, limits=limits)
+    spawner.start(ChildPlan(source=submission.text, filename=submission.display, exercise=exercise.public(),
+                            trials=trials, limits=limits, workdir=new_workdir()))
     try:
         oracle = oracle or build_oracle(exercise)
         expectations = [expect(oracle, trial, max_elements=limits.max_tensor_elements) for trial in trials]
     finally:
-        run = child.finish()
-    error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
-    if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
-        checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
-    else:
-        checks = tuple(_score(check, exercise, trials, expectations, outcomes, settings, cut_short)
-                       for check in exercise.checks)
+        run = read_run(spawner.wait(), limits, trials=len(trials))
+    try:
+        error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
+        if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
+            checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
+        else:
+            checks = tuple(_score(check, exercise, trials, expectations, outcomes, settings, cut_short)
+                           for check in exercise.checks)
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
+        # The frames passed validation yet could not be read: still the submission's crash, never the grader's.
+        error = GradeError("crash", f"the child sent back a result the grader could not read "
+                                    f"({type(exc).__name__}: {exc})")
+        checks = _all_failed(exercise, error)
     output = run.output[: limits.output_limit_kb << 10]
     return Grade(checks=checks, error=error, output=output, output_truncated=run.output_bytes > len(output.encode()),
                  seconds=run.seconds, **base)
@@ -114,7 +125,8 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
     if error is not None and error.kind in ("syntax", "missing") or done and run.malformed is None:
         return error, None, outcomes
     ran = sum(1 for o in outcomes if o.values is not None or o.exception is not None)
-    during = f" during {trials[ran].label}" if ran < len(trials) else ""
+    loaded = any(m["kind"] == "loaded" for m in run.messages)
+    during = " while loading the file" if not loaded else f" during {trials[ran].label}" if ran < len(trials) else ""
     limits = settings.limits
     if run.timed_out or run.signal == signal.SIGXCPU:
         cause = GradeError("timeout", f"stopped after {limits.timeout_s:g} s{during}: look for a loop that never "

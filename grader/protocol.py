@@ -44,7 +44,8 @@ def _text(obj: dict, key: str) -> None:
 
 
 def _number(value: Any) -> bool:
-    return _is(value, int, float, bool)
+    """A JSON number the parent can turn into a float: bool, float (nan and inf included), or an int that fits."""
+    return _is(value, float, bool) or _is(value, int) and abs(value) < 2**1023
 
 
 def check_tensor(obj: dict, depth: int) -> None:
@@ -70,7 +71,7 @@ def check_tensor(obj: dict, depth: int) -> None:
 def check_value(value: Any, depth: int = 0) -> None:
     """Accept only the shapes observe.Encoder produces."""
     _need(depth <= 12, "value nested too deeply")
-    if value is None or _is(value, bool, int, float):
+    if value is None or _number(value):
         return
     _need(_is(value, dict) and _is(value.get("t"), str), "a value is a number or a tagged object")
     tag = value["t"]
@@ -97,12 +98,20 @@ def check_value(value: Any, depth: int = 0) -> None:
             for tensor in group["params"]:
                 _need(_is(tensor, dict) and tensor.get("t") == "tensor", "optimizer parameter")
                 check_tensor(tensor, 0)
-    elif tag in ("missing",):
+    elif tag == "missing":
         _text(value, "why")
+    elif tag == "str":
+        _text(value, "text")
+    elif tag == "float":
+        _text(value, "text")
+        try:
+            float(value["text"])
+        except ValueError:
+            raise Malformed(f"float text {value['text'][:40]!r} is not a number") from None
     elif tag == "error":
         check_exception(value)
     else:
-        _need(tag in ("str", "float", "object"), f"unknown value tag {tag!r}")
+        _need(tag == "object", f"unknown value tag {tag!r}")
 
 
 def check_exception(obj: Any) -> None:
@@ -121,7 +130,8 @@ def check_message(message: Any, expected_index: int) -> None:
     _need(_is(message, dict) and _is(message.get("kind"), str), "a message is an object with a kind")
     kind = message["kind"]
     if kind == "trial":
-        _need(message.get("index") == expected_index, f"trial {message.get('index')!r} out of order")
+        index = message.get("index")
+        _need(_is(index, int) and index == expected_index, f"trial {index!r} out of order")
         _need(_number(message.get("seconds")), "trial seconds")
         if "exception" in message:
             check_exception(message["exception"])
@@ -138,8 +148,15 @@ def check_message(message: Any, expected_index: int) -> None:
         _need(_is(error, dict) and error.get("kind") in ("syntax", "missing", "exception"), "error kind")
         if error["kind"] == "exception":
             check_exception(error)
+            return
+        _text(error, "message")
+        if error["kind"] == "syntax":
+            _need(_is(error.get("line"), int), "a syntax error needs its line number")
+            _text(error, "code")
         else:
-            _text(error, "message")
+            defined = error.get("defined")
+            _need(defined is None or _is(defined, list) and all(_is(name, str) for name in defined),
+                  "'defined' must be a list of names")
     else:
         _need(kind in ("loaded", "done"), f"unknown message kind {kind!r}")
 

@@ -19,8 +19,23 @@ READ_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
+class RawRun:
+    """What the supervisor saw of one child, unread: the bytes it sent back and printed, and how it ended."""
+
+    result: bytes
+    output: bytes
+    result_bytes: int
+    output_bytes: int
+    status: int | None
+    seconds: float
+    timed_out: bool = False
+    output_exceeded: bool = False
+    lost: str | None = None
+
+
+@dataclass(frozen=True)
 class RunResult:
-    """What the parent saw of one child: validated messages, output, and how the process ended."""
+    """What the grading process makes of a run: validated messages, output, and how the process ended."""
 
     messages: tuple[dict, ...]
     output: str
@@ -35,6 +50,22 @@ class RunResult:
     @property
     def harness_fault(self) -> bool:
         return self.exit_code == HARNESS_FAULT
+
+
+def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
+    """Decode and validate what the child sent; anything malformed is recorded, never raised."""
+    messages, malformed = _parse(raw.result, trials)
+    if raw.result_bytes > limits.result_limit_mb << 20:
+        malformed = f"sent back more than {limits.result_limit_mb} MB"
+    if raw.lost is not None:
+        malformed = raw.lost
+    exit_code = os.waitstatus_to_exitcode(raw.status) if raw.status is not None else None
+    return RunResult(
+        messages=messages, output=raw.output.decode("utf-8", errors="replace"), output_bytes=raw.output_bytes,
+        exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
+        signal=-exit_code if exit_code is not None and exit_code < 0 else None,
+        seconds=raw.seconds, timed_out=raw.timed_out, output_exceeded=raw.output_exceeded, malformed=malformed,
+    )
 
 
 @dataclass
@@ -68,7 +99,7 @@ class RunningChild:
         self.result = _Stream(result_r, limits.result_limit_mb << 20)
         self.output = _Stream(output_r, limits.output_limit_kb << 10)
 
-    def finish(self) -> RunResult:
+    def finish(self) -> RawRun:
         """Wait for the child until it exits or breaks a limit, then kill its process group."""
         status: int | None = None
         timed_out = flooded = False
@@ -81,18 +112,9 @@ class RunningChild:
             for stream in (self.result, self.output):
                 os.close(stream.fd)
             shutil.rmtree(self.workdir, ignore_errors=True)
-        seconds = time.monotonic() - self.started
-        messages, malformed = _parse(bytes(self.result.data))
-        if self.result.total > self.result.cap:
-            malformed = f"sent back more than {self.limits.result_limit_mb} MB"
-        exit_code = os.waitstatus_to_exitcode(status) if status is not None else None
-        return RunResult(
-            messages=messages, output=bytes(self.output.data).decode("utf-8", errors="replace"),
-            output_bytes=self.output.total,
-            exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
-            signal=-exit_code if exit_code is not None and exit_code < 0 else None,
-            seconds=seconds, timed_out=timed_out, output_exceeded=flooded, malformed=malformed,
-        )
+        return RawRun(result=bytes(self.result.data), output=bytes(self.output.data),
+                      result_bytes=self.result.total, output_bytes=self.output.total, status=status,
+                      seconds=time.monotonic() - self.started, timed_out=timed_out, output_exceeded=flooded)
 
     def _collect(self) -> tuple[int | None, bool, bool]:
         deadline = self.started + self.limits.timeout_s
@@ -156,6 +178,52 @@ class RunningChild:
             pass
 
 
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (Linux), so processes that left the child's session can still be found."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _own_children() -> list[int]:
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == me:
+                found.append(int(entry))
+    return found
+
+
+def kill_strays(rounds: int = 50) -> None:
+    """Kill and reap every remaining child of this subreaper: what a submission left behind, setsid or not."""
+    if not os.path.isdir("/proc"):
+        return
+    for _ in range(rounds):
+        strays = _own_children()
+        if not strays:
+            return
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in strays:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
 def _pidfd(pid: int) -> int | None:
     try:
         return os.pidfd_open(pid)  # type: ignore[attr-defined]
@@ -163,7 +231,7 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
-def _parse(data: bytes) -> tuple[tuple[dict, ...], str | None]:
+def _parse(data: bytes, trials: int) -> tuple[tuple[dict, ...], str | None]:
     """Decode and validate every frame; the first problem ends the reading and is reported."""
     frames, rest = split_frames(data)
     messages: list[dict] = []
@@ -172,6 +240,8 @@ def _parse(data: bytes) -> tuple[tuple[dict, ...], str | None]:
             message = decode(payload)
             next_trial = sum(1 for m in messages if m["kind"] == "trial")
             check_message(message, next_trial)
+            if message["kind"] == "trial" and next_trial >= trials:
+                raise Malformed(f"more trial results than the {trials} planned")
             if messages and messages[-1]["kind"] in ("done", "error"):
                 raise Malformed("a message after the last one")
             if not messages and message["kind"] not in ("loaded", "error"):
@@ -182,9 +252,5 @@ def _parse(data: bytes) -> tuple[tuple[dict, ...], str | None]:
     return tuple(messages), ("an unfinished message" if rest else None)
 
 
-def start(plan_source: str, filename: str, *, exercise: object, trials: tuple, limits: Limits) -> RunningChild:
-    """Fork a child that runs the submission through every trial."""
-    workdir = tempfile.mkdtemp(prefix="grade-")
-    plan = ChildPlan(source=plan_source, filename=filename, exercise=exercise,  # type: ignore[arg-type]
-                     trials=trials, limits=limits, workdir=workdir)
-    return RunningChild(plan, limits)
+def new_workdir() -> str:
+    return tempfile.mkdtemp(prefix="grade-")

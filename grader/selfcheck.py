@@ -16,7 +16,11 @@ from .codes import DIAGNOSES, ERROR_KINDS
 from .config import Settings
 from .errors import ExerciseError
 from .exercise import Exercise, exercise_files, parse_exercise
+from .grade import grade_submission, hidden_seeds
+from .oracle import build_oracle
 from .result import Grade
+from .source import read_submission
+from .spawner import Spawner, warm_up
 
 HEADER = re.compile(r"^#\s*(expect|check):\s*(.+?)\s*$", re.MULTILINE)
 
@@ -61,11 +65,12 @@ def verdict(grade: Grade, expectation: Expectation) -> str | None:
 
 def check_all(settings: Settings) -> Iterator[Line]:
     """Check each exercise in turn, yielding one line per solution and variant."""
-    from .grade import grade_submission, hidden_seeds
-    from .oracle import build_oracle
-    from .source import read_submission
-
     warm_up()
+    with Spawner() as spawner:  # before any exercise is read, so no child can find a reference in its memory
+        yield from _check_each(settings, spawner)
+
+
+def _check_each(settings: Settings, spawner: Spawner) -> Iterator[Line]:
     for exercise_id, path in exercise_files(settings.exercises_dir).items():
         try:
             exercise = parse_exercise(path)
@@ -79,7 +84,7 @@ def check_all(settings: Settings) -> Iterator[Line]:
             yield Line(False, f"{exercise_id}: no solution at {solution}")
         else:
             grade = grade_submission(exercise, read_submission(solution), settings, seeds=hidden_seeds(count),
-                                     oracle=oracle)
+                                     oracle=oracle, spawner=spawner)
             full = grade.status == "passed"
             failed = "; ".join(f"{c.name}: {c.message.splitlines()[0] if c.message else c.diagnosis}"
                                for c in grade.checks if not c.passed)
@@ -92,7 +97,7 @@ def check_all(settings: Settings) -> Iterator[Line]:
                 yield Line(False, error.message)
                 continue
             grade = grade_submission(exercise, read_submission(variant), settings, seeds=hidden_seeds(count),
-                                     oracle=oracle)
+                                     oracle=oracle, spawner=spawner)
             problem = verdict(grade, expectation)
             yield Line(problem is None, f"{exercise_id}: {variant.name} -> "
                        + (expectation.diagnosis if problem is None else problem))
@@ -100,11 +105,3 @@ def check_all(settings: Settings) -> Iterator[Line]:
 
 def variants(settings: Settings, exercise: Exercise) -> list[Path]:
     return sorted((settings.solutions_dir / "wrong").glob(f"{exercise.id}_*.py"))
-
-
-def warm_up() -> None:
-    """Import torch and run autograd once, so children forked afterwards start warm."""
-    import torch
-
-    a = torch.ones(2, requires_grad=True)
-    (a * a).backward(torch.ones(2))

@@ -19,6 +19,7 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict
+    value_lines: dict  # where each value's text begins: the line after the key for a block scalar (| or >)
 
 
 class LineList(list):
@@ -32,20 +33,30 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     pass
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
+    explicit_nodes = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
+    loader.flatten_mapping(node)  # merged pairs (<<) come first, so the explicit keys after them override them
     out = LineDict()
     out.line = node.start_mark.line + 1
     out.key_lines = {}
+    out.value_lines = {}
+    explicit: set = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
-        if not isinstance(key, (str, int, float, bool)) or key is None:
-            raise _YamlShapeError(line, f"a key must be a plain word, not {type(key).__name__}")
-        if key in out:
+        if not isinstance(key, (str, int, float, bool)):
+            raise _YamlShapeError(line, f"a key must be a plain word, not {_describe(type(key))}")
+        if key in explicit:
             raise _YamlShapeError(line, f"duplicate key {key!r} (first given on line {out.key_lines[key]})")
+        if id(key_node) in explicit_nodes:
+            explicit.add(key)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = line
+        block = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">")
+        out.value_lines[key] = value_node.start_mark.line + 1 + block
     return out
 
 
@@ -103,9 +114,16 @@ _TYPE_NAMES = {
 }
 
 
+def _type_name(kind: type) -> str:
+    if kind is type(None):
+        return "nothing"
+    base = next((k for k in kind.__mro__ if k in _TYPE_NAMES), None)  # LineList -> list, LineDict -> dict
+    return _TYPE_NAMES[base] if base is not None else kind.__name__
+
+
 def _describe(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+    return " or ".join(_type_name(k) for k in kinds)
 
 
 def _matches(value: Any, kind: type | tuple[type, ...]) -> bool:
@@ -135,6 +153,10 @@ class Fields:
 
     def line_of(self, key: str) -> int:
         return getattr(self.data, "key_lines", {}).get(key, self.line)
+
+    def value_line_of(self, key: str) -> int:
+        """The line where the text of key's value begins (the line after the key for a | or > block)."""
+        return getattr(self.data, "value_lines", {}).get(key, self.line_of(key))
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -175,7 +197,7 @@ class Fields:
     def done(self) -> None:
         """Reject unknown keys, suggesting the closest known one."""
         for key in self.data:
-            if key in self._read:
+            if key in self._known:
                 continue
             hint = difflib.get_close_matches(str(key), [str(k) for k in self._known], n=1, cutoff=0.6)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""

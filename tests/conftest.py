@@ -13,6 +13,16 @@ from grader.exercise import Exercise, load_exercise
 from grader.grade import grade_submission
 from grader.result import Grade
 from grader.source import read_submission
+from grader.spawner import Spawner, warm_up
+
+# Warm autograd, then fork the sandbox launcher before any test reads an exercise: the launcher's memory,
+# and so every child's, then holds no reference solution (tests/test_sandbox.py proves a child cannot find one).
+warm_up()
+SPAWNER = Spawner()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    SPAWNER.close()
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "config.yaml"
@@ -45,15 +55,7 @@ def grade_code(tmp_path: Path, code: str | bytes, *, name: str = "submission.py"
         path.write_text(textwrap.dedent(code), encoding="utf-8")
     limit_overrides.setdefault("timeout_s", TIMEOUT_S)
     return grade_submission(exercise, read_submission(path), settings.with_overrides(**limit_overrides),
-                            seeds=seeds, oracle=oracle)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _warm_children() -> None:
-    """Import torch and run autograd once per session so every forked child starts warm."""
-    from grader.selfcheck import warm_up
-
-    warm_up()
+                            seeds=seeds, oracle=oracle, spawner=SPAWNER)
 
 
 @pytest.fixture(scope="session")

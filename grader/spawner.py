@@ -1,0 +1,158 @@
+"""A launcher process that forks one sandboxed child per submission.
+
+It is forked from the grading process after torch is imported and warmed up but before any exercise is read,
+so its memory, and so every child's, holds no reference solution, check, tolerance or known mistake: a
+submission that searches its own memory (stack frames, gc.get_objects) finds only the public part of the
+exercise it is given for its own run. The launcher never runs student code itself and sends back raw bytes,
+which the grading process validates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import select
+import sys
+import time
+from typing import NoReturn
+
+from .child import ChildPlan, scrub_environment_block
+from .protocol import HEADER, frame
+from .sandbox import RawRun, RunningChild, become_subreaper, kill_strays
+
+GRACE_S = 30.0
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes | None:
+    data = bytearray()
+    while len(data) < size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def _read_frame(fd: int, deadline: float | None = None) -> bytes | None:
+    header = _read_exactly(fd, HEADER.size, deadline)
+    if header is None:
+        return None
+    return _read_exactly(fd, HEADER.unpack(header)[0], deadline)
+
+
+def _serve(requests: int, replies: int) -> None:
+    """Run one plan at a time until the grading process closes the pipe."""
+    reaper = become_subreaper()
+    scrub_environment_block()
+    while True:
+        payload = _read_frame(requests)
+        if payload is None:
+            return
+        plan: ChildPlan = pickle.loads(payload)  # noqa: S301 - written by the grading process, which we trust
+        raw = RunningChild(plan, plan.limits).finish()
+        if reaper:
+            kill_strays()
+        del plan, payload
+        header = {"result_bytes": raw.result_bytes, "output_bytes": raw.output_bytes, "status": raw.status,
+                  "seconds": raw.seconds, "timed_out": raw.timed_out, "output_exceeded": raw.output_exceeded}
+        _write_all(replies, frame(json.dumps(header).encode()) + frame(raw.result) + frame(raw.output))
+
+
+def warm_up() -> None:
+    """Run autograd and an optimizer step once, so processes forked afterwards start warm.
+
+    The first backward() with an explicit gradient imports sympy, and the first optimizer step imports
+    torch._dynamo: seconds that would otherwise count against each child's time limit.
+    """
+    import torch
+
+    a = torch.ones(2, requires_grad=True)
+    (a * a).backward(torch.ones(2))
+    optimizer = torch.optim.SGD([a], lr=0.1, momentum=0.9)
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+class Spawner:
+    """The grading process's handle on its launcher: start(plan), then wait() for the raw run."""
+
+    def __init__(self) -> None:
+        requests_r, requests_w = os.pipe()
+        replies_r, replies_w = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(requests_w)
+            os.close(replies_r)
+            self._serve_forever(requests_r, replies_w)
+        os.close(requests_r)
+        os.close(replies_w)
+        self.pid, self._requests, self._replies = pid, requests_w, replies_r
+        self._limit_s = 0.0
+
+    @staticmethod
+    def _serve_forever(requests: int, replies: int) -> NoReturn:
+        code = 0
+        try:
+            _serve(requests, replies)
+        except BaseException:  # noqa: BLE001 - the launcher must never unwind into the grader's code
+            code = 1
+        os._exit(code)
+
+    def start(self, plan: ChildPlan) -> None:
+        """Hand a plan to the launcher, which forks its child at once."""
+        self._limit_s = plan.limits.timeout_s
+        try:
+            _write_all(self._requests, frame(pickle.dumps(plan)))
+        except OSError:
+            pass  # the launcher is gone; wait() reports it
+
+    def wait(self) -> RawRun:
+        """The raw run of the last plan; a launcher that died or hung yields an empty run marked lost."""
+        deadline = time.monotonic() + self._limit_s + GRACE_S
+        parts = []
+        for _ in range(3):
+            part = _read_frame(self._replies, deadline)
+            if part is None:
+                return RawRun(result=b"", output=b"", result_bytes=0, output_bytes=0, status=None, seconds=0.0,
+                              lost="the sandbox launcher stopped answering (was it killed?)")
+            parts.append(part)
+        try:
+            header = json.loads(parts[0])
+        except ValueError:
+            header = None
+        if not isinstance(header, dict):
+            return RawRun(result=b"", output=b"", result_bytes=0, output_bytes=0, status=None, seconds=0.0,
+                          lost="the sandbox launcher sent a malformed reply")
+        return RawRun(result=parts[1], output=parts[2], result_bytes=int(header["result_bytes"]),
+                      output_bytes=int(header["output_bytes"]), status=header["status"],
+                      seconds=float(header["seconds"]), timed_out=bool(header["timed_out"]),
+                      output_exceeded=bool(header["output_exceeded"]))
+
+    def close(self) -> None:
+        for fd in (self._requests, self._replies):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+    def __enter__(self) -> "Spawner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
