@@ -78,9 +78,12 @@ def run_command(exercise_id: str, submission: str | None, output_format: str, se
         settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
         if exercise_id not in exercise_files(settings.exercises_dir):
             load_exercise(settings.exercises_dir, exercise_id)  # raises the "did you mean" usage error
-        from .spawner import Spawner  # imports torch
+        import torch  # noqa: F401 - imported once, before the fork, so the launcher and its children share it
+
+        from .spawner import Spawner
 
         # The launcher is forked before the exercise is read: no child can find the reference in its memory.
+        # It is not warmed up: its child imports what autograd needs while this process computes the oracle.
         with Spawner() as spawner:
             exercise = load_exercise(settings.exercises_dir, exercise_id)
             path = Path(submission) if submission else find_submission(exercise.id, Path.cwd())

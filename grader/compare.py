@@ -8,10 +8,12 @@ import torch
 
 from .diagnose import Finding, missing_grad, show, tensor_mismatch
 from .exercise import Check, Exercise, Mistake
+from .observe import PLAIN_DTYPES
 
 MISSING = {"t": "missing", "why": "nothing by that name came back"}
 ABSOLUTE = ("no_autograd", "not_aliased", "unmutated")  # judged on the student's run alone, never against a mistake
 SHOWN_NAMES = 10  # names listed when an `equal` check shows a list of names
+FLAGS = ("requires_grad", "is_leaf", "grad_fn")
 
 
 def resolve(values: dict, path: str) -> Any:
@@ -62,7 +64,11 @@ def as_tensor(node: Any) -> torch.Tensor | str:
         if node.get("subclass"):
             return f"a tensor subclass '{node['cls']}' (return a plain torch.Tensor)"
         if node["data"] is None:
-            return f"a tensor too large to compare ({node['numel']} elements)" if node["numel"] else "an empty tensor"
+            if not node["numel"]:
+                return "an empty tensor"
+            if node["dtype"] not in PLAIN_DTYPES:
+                return f"a {node['dtype']} tensor (only real numbers and bools can be compared)"
+            return f"a tensor too large to compare ({node['numel']} elements)"
         return torch.tensor(node["data"], dtype=torch.float64).reshape(node["shape"])
     if tag in ("list", "tuple") and node["items"]:
         parts = [as_tensor(item) for item in node["items"]]
@@ -83,18 +89,26 @@ def _tensor_fields(label: str, node: Any) -> dict | Finding:
 
 
 def _values(check: Check, exercise: Exercise, label: str, expected: Any, actual: Any, before: dict,
-            rtol: float, atol: float, *, grad: bool) -> Finding | None:
+            rtol: float, atol: float, *, grad: bool, backward_calls: int | None = None) -> Finding | None:
     want, got = as_tensor(expected), as_tensor(actual)
     if not isinstance(want, torch.Tensor):
-        return None if not isinstance(got, torch.Tensor) else Finding(
-            "requires_grad" if grad else "value",
-            f"{label}: expected {want}, got {show(got)}." + (f"\n{label.removesuffix('.grad')} should not get a "
-                                                              f"gradient: it must not require grad." if grad else ""))
+        if expected is None and actual is None:  # e.g. no .grad expected and none there
+            return None
+        got_text = show(got) if isinstance(got, torch.Tensor) else got
+        if expected is None and grad and isinstance(got, torch.Tensor):
+            return Finding("requires_grad", f"{label}: expected {want}, got {got_text}.\n"
+                           f"{label.removesuffix('.grad')} should not get a gradient: it must not require grad.")
+        if expected is None:
+            return Finding("value", f"{label}: expected {want}, got {got_text}.")
+        return Finding("value", f"{label}: the expected result is {want}, so the grader cannot check this answer "
+                       f"(got {got_text}); this check fails until the exercise or limits.max_tensor_elements "
+                       f"is fixed.")
     if not isinstance(got, torch.Tensor):
         return Finding("value", f"{label}: expected {show(want)}, got {got}.")
     name = check.target.removeprefix("args.")
-    original = as_tensor(before[name]) if name in before and name in exercise.input_names else None
-    return tensor_mismatch(label, want, got, rtol=rtol, atol=atol, grad=grad,
+    # only a value check on an input can find it unchanged; a gradient equal to the input's values is no such sign
+    original = as_tensor(before[name]) if not grad and name in before and name in exercise.input_names else None
+    return tensor_mismatch(label, want, got, rtol=rtol, atol=atol, grad=grad, backward_calls=backward_calls,
                            original=original if isinstance(original, torch.Tensor) else None)
 
 
@@ -285,6 +299,8 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
             return Finding(check.diagnosis, finding.message)
         return finding
     if kind == "grad":
+        # the autograd count tells accumulated from scaled, when it saw the backward() that filled .grad (> 0)
+        # and the engine was not replaced (-1)
         node = _tensor_fields(target, got)
         if isinstance(node, Finding):
             return node
@@ -292,18 +308,29 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
         if node.get("grad") is None and expected_grad is not None:
             return missing_grad(target, node)
         return _values(check, exercise, f"{target}.grad", expected_grad, node.get("grad"), before, rtol, atol,
-                       grad=True)
+                       grad=True, backward_calls=autograd_calls if autograd_calls > 0 else None)
     if kind == "shape":
         node = _tensor_fields(target, got)
         if isinstance(node, Finding) or node["shape"] == want.get("shape"):
             return node if isinstance(node, Finding) else None
         return Finding("shape", f"{target}: got shape {tuple(node['shape'])}, expected {tuple(want['shape'])}.\n"
                        f"Check the sizes you pass when you build it (for a new layer: in_features and out_features).")
-    if kind in ("requires_grad", "is_leaf", "grad_fn"):
+    if kind in FLAGS:
         return _flag(check, want, got, kind, {"is_leaf": "not_leaf"}.get(kind, kind))
     if kind == "trainable":
         return _trainable(check, want, got)
     return _unmutated(check, before, got, rtol, atol)
+
+
+_ABSENT = object()
+
+
+def _field(values: dict, check: Check) -> Any:
+    """The flag a flag check reads (requires_grad, is_leaf or grad_fn) of its target, or _ABSENT."""
+    node = resolve(values, check.target)
+    if isinstance(node, dict) and node.get("t") == "tensor" and not node.get("subclass"):
+        return node.get(check.kind)
+    return _ABSENT
 
 
 def match_mistake(check: Check, exercise: Exercise, expected: dict, mistakes: dict, actual: dict, *,
@@ -314,6 +341,12 @@ def match_mistake(check: Check, exercise: Exercise, expected: dict, mistakes: di
     for mistake in exercise.mistakes:
         values = mistakes.get(mistake.id)
         if values is None or (mistake.checks and check.name not in mistake.checks):
+            continue
+        if check.kind in FLAGS:  # judge() holds a flag to check.expect, when given: compare the runs directly
+            mine, theirs = _field(actual, check), _field(values, check)
+            want = check.expect if check.expect is not None else _field(expected, check)
+            if theirs is not _ABSENT and mine == theirs and theirs != want:
+                return mistake
             continue
         kwargs = dict(before=before, autograd_calls=autograd_calls, rtol=rtol, atol=atol)
         if (judge(check, exercise, values, actual, **kwargs) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -40,7 +41,7 @@ def _worst(expected: torch.Tensor, actual: torch.Tensor) -> str:
     diff = (actual - expected).abs().nan_to_num(nan=float("inf"))
     flat = int(diff.reshape(-1).argmax())
     index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), expected.shape))
-    where = index[0] if len(index) == 1 else list(index)
+    where = ", ".join(str(i) for i in index)
     return (f"; worst at [{where}]: got {number(actual.reshape(-1)[flat].item())}, "
             f"expected {number(expected.reshape(-1)[flat].item())}")
 
@@ -51,12 +52,23 @@ def _ratio(expected: torch.Tensor, actual: torch.Tensor, rtol: float, atol: floa
     if not bool(mask.any()):
         return None
     c = float((actual[mask] / expected[mask]).median())
+    if not math.isfinite(c):
+        return None
     return c if close(actual, c * expected, rtol * 10, atol * 10) else None
 
 
+def _nice(c: float) -> bool:
+    """A factor a slip would produce: a whole number, a half (0.5, 1.5), or 1/k."""
+    return abs(2 * c - round(2 * c)) < 1e-3 or abs(c) > 1e-6 and abs(1 / c - round(1 / c)) < 1e-3
+
+
 def tensor_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, *, rtol: float, atol: float,
-                    grad: bool = False, original: torch.Tensor | None = None) -> Finding | None:
-    """None when the tensors agree; otherwise the likeliest explanation, naming `label`."""
+                    grad: bool = False, original: torch.Tensor | None = None,
+                    backward_calls: int | None = None) -> Finding | None:
+    """None when the tensors agree; otherwise the likeliest explanation, naming `label`.
+
+    `backward_calls` is how many times the student's run called autograd, when known: a gradient k times too
+    large is only called accumulated when autograd ran at least twice."""
     if close(actual, expected, rtol, atol):
         return None
     if actual.shape != expected.shape:
@@ -66,15 +78,24 @@ def tensor_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, *,
         return Finding("unchanged", f"{seen}.\n{label} still holds the values it was given: the tensor passed in was "
                        f"never updated in place. 'w = w - lr * w.grad' makes a new tensor and leaves the caller's "
                        f"unchanged; update in place under torch.no_grad() (w -= lr * w.grad) or use an optimizer.")
+    if bool((torch.isfinite(expected) & ~torch.isfinite(actual)).any()):
+        return Finding("value", f"{seen}.\nSome results are nan or inf where finite numbers were expected: look for "
+                       f"a log or square root of a negative number, a division by zero, or an overflow.")
+    if (actual.dim() == 2 and actual.shape[0] == actual.shape[1] and close(actual, expected.T, rtol, atol)):
+        return _transposed(seen)
     c = _ratio(expected, actual, rtol, atol)
-    if c is None:
+    if c is None or (actual.numel() == 1 and not _nice(c)):  # two single numbers always have some ratio
         return Finding("value", f"{seen}.\nThe values differ by more than a constant factor, sign or sum: "
                        f"recheck the formula step by step against the exercise.")
     k = round(c)
     if abs(c + 1) < 1e-3:
         return Finding("sign", f"{seen}.\nThe right size with the opposite sign: check the sign of each term "
                        f"(the derivative of -b**2 is -2b) and whether you subtract where you should add.")
-    if grad and k >= 2 and abs(c - k) < 1e-3:
+    if abs(c - 1) < 0.01:
+        return Finding("value", f"{seen}.\nThe values are close (within {abs(c - 1):.2%}) but outside the "
+                       f"tolerance: check the precision (float32 where float64 is expected, or the reverse) and "
+                       f"small differences in the formula, such as an epsilon or a slightly different constant.")
+    if grad and k >= 2 and abs(c - k) < 1e-3 and (backward_calls is None or backward_calls >= 2):
         return Finding("accumulated", f"{seen}.\nExactly {k}x the expected gradient: gradients accumulated over {k} "
                        f"backward() calls. .grad adds up across calls; clear it (x.grad.zero_() or "
                        f"optimizer.zero_grad()) before each backward(), or call backward() once.")
@@ -97,13 +118,17 @@ def _shape_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, rt
             return Finding("summed", f"{seen}.\nA single number equal to the mean of the expected values: the "
                            f"per-element results were averaged away. Keep one value per element.")
     if actual.dim() == 2 and expected.dim() == 2 and close(actual, expected.T, rtol, atol):
-        return Finding("transposed", f"{seen}.\nThe transpose of the expected matrix: check the order of the "
-                       f"operands in the matrix product (x @ w versus w @ x) and any stray .T.")
+        return _transposed(seen)
     if actual.numel() == expected.numel() and close(actual.reshape(expected.shape), expected, rtol, atol):
         return Finding("shape", f"{seen}.\nThe right values in the wrong shape: keep the shape "
                        f"{tuple(expected.shape)} (avoid flatten/view/squeeze on the way).")
     return Finding("shape", f"{seen}.\nExpected shape {tuple(expected.shape)} but got {tuple(actual.shape)}: check "
                    f"which dimensions are reduced, broadcast or indexed.")
+
+
+def _transposed(seen: str) -> Finding:
+    return Finding("transposed", f"{seen}.\nThe transpose of the expected matrix: check the order of the operands "
+                   f"in the matrix product (x @ w versus w @ x) and any stray .T.")
 
 
 def missing_grad(label: str, tensor: dict) -> Finding:

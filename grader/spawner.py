@@ -1,6 +1,6 @@
 """A launcher process that forks one sandboxed child per submission.
 
-It is forked from the grading process after torch is imported and warmed up but before any exercise is read,
+It is forked from the grading process after torch is imported but before any exercise is read,
 so its memory, and so every child's, holds no reference solution, check, tolerance or known mistake: a
 submission that searches its own memory (stack frames, gc.get_objects) finds only the public part of the
 exercise it is given for its own run. The launcher never runs student code itself and sends back raw bytes,
@@ -15,11 +15,13 @@ import pickle
 import select
 import sys
 import time
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from .child import ChildPlan, scrub_environment_block
 from .protocol import HEADER, frame
-from .sandbox import RawRun, RunningChild, become_subreaper, kill_strays
+
+if TYPE_CHECKING:
+    from .child import ChildPlan
+    from .sandbox import RawRun
 
 GRACE_S = 30.0
 
@@ -52,6 +54,9 @@ def _read_frame(fd: int, deadline: float | None = None) -> bytes | None:
 
 def _serve(requests: int, replies: int) -> None:
     """Run one plan at a time until the grading process closes the pipe."""
+    from .child import scrub_environment_block
+    from .sandbox import RunningChild, become_subreaper, kill_strays
+
     reaper = become_subreaper()
     scrub_environment_block()
     while True:
@@ -68,16 +73,25 @@ def _serve(requests: int, replies: int) -> None:
         _write_all(replies, frame(json.dumps(header).encode()) + frame(raw.result) + frame(raw.output))
 
 
-def warm_up() -> None:
-    """Run autograd and an optimizer step once, so processes forked afterwards start warm.
-
-    The first backward() with an explicit gradient imports sympy, and the first optimizer step imports
-    torch._dynamo: seconds that would otherwise count against each child's time limit.
-    """
+def warm_autograd() -> None:
+    """Run one backward pass with an explicit gradient: the first one imports sympy (about 0.4 s)."""
     import torch
 
     a = torch.ones(2, requires_grad=True)
     (a * a).backward(torch.ones(2))
+
+
+def warm_up() -> None:
+    """Warm autograd and take one optimizer step, so processes forked afterwards start warm.
+
+    The first optimizer step imports torch._dynamo (most of a second): for commands that grade many
+    submissions, paid once here instead of inside each child's time limit.
+    """
+    import torch
+
+    warm_autograd()
+    a = torch.ones(2, requires_grad=True)
+    a.grad = torch.ones(2)
     optimizer = torch.optim.SGD([a], lr=0.1, momentum=0.9)
     optimizer.step()
     optimizer.zero_grad()
@@ -110,7 +124,7 @@ class Spawner:
             code = 1
         os._exit(code)
 
-    def start(self, plan: ChildPlan) -> None:
+    def start(self, plan: "ChildPlan") -> None:
         """Hand a plan to the launcher, which forks its child at once."""
         self._limit_s = plan.limits.timeout_s
         try:
@@ -118,8 +132,10 @@ class Spawner:
         except OSError:
             pass  # the launcher is gone; wait() reports it
 
-    def wait(self) -> RawRun:
+    def wait(self) -> "RawRun":
         """The raw run of the last plan; a launcher that died or hung yields an empty run marked lost."""
+        from .sandbox import RawRun
+
         deadline = time.monotonic() + self._limit_s + GRACE_S
         parts = []
         for _ in range(3):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -306,15 +305,6 @@ def test_check_exercises_on_the_repositorys_ex03(runner, course):
         assert f"  ok    ex03: {variant.name} -> {declared}\n" in out
     assert "FAIL" not in out
     assert out.endswith("\nall exercises check out\n")
-
-
-@pytest.mark.skipif(not os.environ.get("GRADER_SLOW_TESTS"), reason="grades every exercise of the course (~40 s); "
-                    "set GRADER_SLOW_TESTS=1")
-def test_check_exercises_on_the_whole_repository(runner):
-    result = runner.invoke(main, ["check-exercises", "--config", str(CONFIG)])
-    assert result.exit_code == 0, result.output
-    assert "FAIL" not in result.stdout
-    assert result.stdout.rstrip().endswith("all exercises check out")
 
 
 def test_check_exercises_names_a_variant_that_fails_differently(runner, course):

@@ -377,3 +377,49 @@ def test_parse_reports_the_first_problem(trial, stream, kept, match):
     messages, malformed = _parse(stream(trial))
     assert len(messages) == kept
     assert malformed is not None and match in malformed
+
+
+# --------------------------------------------------------------------------------------------------- numbers the parent converts
+
+
+@pytest.mark.parametrize("index", [1.0, True], ids=repr)
+def test_trial_index_one_must_be_an_int(trial, index):
+    trial["index"] = index
+    _rejects(trial, 1, match="out of order")
+
+
+def test_an_int_too_large_for_a_float_in_tensor_data_is_rejected():
+    # compare.as_tensor builds a float64 tensor from the data; 10**400 would raise OverflowError there
+    with pytest.raises(Malformed, match="tensor data"):
+        check_value(_tensor(data=[0.0] * 5 + [10**400]))
+    with pytest.raises(Malformed, match="tensor data"):
+        check_value(_tensor(data=[0.0] * 5 + [-(2**1024)]))
+    check_value(_tensor(data=[0.0] * 5 + [2**63]))
+
+
+def test_a_plain_int_too_large_for_a_float_is_rejected():
+    with pytest.raises(Malformed):
+        check_value(10**400)
+    with pytest.raises(Malformed):
+        check_value({"t": "list", "items": [1, 10**400], "length": 2})
+    check_value(-(2**63))
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e400", "-0.0"])
+def test_float_text_that_float_parses_passes(text):
+    check_value({"t": "float", "text": text})
+
+
+def test_trial_seconds_must_fit_in_a_float(trial):
+    trial["seconds"] = 10**400
+    _rejects(trial, match="trial seconds")
+
+
+def test_missing_error_without_defined_is_accepted():
+    check_message({"kind": "error", "error": {"kind": "missing", "message": "q_backward"}}, 0)
+    check_message({"kind": "error", "error": {"kind": "missing", "message": "q_backward", "defined": []}}, 0)
+
+
+def test_error_kind_must_be_known_before_its_fields_are_read():
+    _rejects({"kind": "error", "error": {"kind": "syntax", "message": 3, "line": 1, "code": "x"}},
+             match="'message' must be text")

@@ -316,3 +316,63 @@ def test_each_item_rejects_a_non_list(tmp_path):
     with pytest.raises(ConfigError) as info:
         each_item(f.data["checks"], f, "checks", lambda item, i, line: item)
     assert str(info.value) == f"{path}:2: config.checks must be a list"
+
+
+# --- merge keys, value lines, human type names ---------------------------------------------------------------------
+
+def test_explicit_key_before_the_merge_still_overrides_it(tmp_path):
+    path = write(tmp_path, "base: &b {x: 1, y: 2}\nuse:\n  y: 3\n  <<: *b\n")
+    data = load_yaml(path, ConfigError)
+    assert data["use"] == {"x": 1, "y": 3}
+    assert data["use"].key_lines["y"] == 3
+
+
+def test_earlier_merge_wins_over_a_later_one(tmp_path):
+    path = write(tmp_path, "a: &a {x: 1}\nb: &b {x: 2, z: 0}\nuse:\n  <<: [*a, *b]\n")
+    assert load_yaml(path, ConfigError)["use"] == {"x": 1, "z": 0}
+
+
+def test_merge_of_a_mapping_that_itself_merged(tmp_path):
+    path = write(tmp_path, "a: &a {x: 1, y: 2}\nb: &b\n  <<: *a\n  y: 3\nc:\n  <<: *b\n  x: 0\n")
+    assert load_yaml(path, ConfigError)["c"] == {"x": 0, "y": 3}
+
+
+def test_true_duplicates_are_still_rejected_next_to_a_merge(tmp_path):
+    path = write(tmp_path, "base: &b {x: 1}\nuse:\n  <<: *b\n  y: 3\n  y: 4\n")
+    assert error_of(path) == f"{path}:5: duplicate key 'y' (first given on line 4)"
+
+
+def test_value_lines_start_after_the_key_only_for_block_scalars(tmp_path):
+    path = write(tmp_path, "a: |\n  text\nb: inline\nc: >\n  folded\nd:\n  - 1\ne: 'quoted'\n")
+    f = Fields(load_yaml(path, ConfigError), path=path, where="config", error=ConfigError)
+    assert [f.value_line_of(k) for k in "abcde"] == [2, 3, 5, 7, 8]
+    assert f.value_line_of("absent") == f.line
+
+
+@pytest.mark.parametrize("text, name", [
+    ("- 1\n", "a list"), ("{}\n", None), ("7\n", "a whole number"), ("", "nothing"), ("~\n", "nothing"),
+    ("x\n", "text"), ("true\n", "true or false"),
+])
+def test_type_names_are_human(tmp_path, text, name):
+    path = write(tmp_path, text)
+    data = load_yaml(path, ConfigError)
+    if name is None:
+        Fields(data, path=path, where="config", error=ConfigError)
+        return
+    with pytest.raises(ConfigError) as info:
+        Fields(data, path=path, where="config", error=ConfigError)
+    assert str(info.value).endswith(f"config must be a mapping of keys to values, not {name}")
+
+
+def test_sub_that_is_a_mapping_where_a_list_was_wanted_names_it_humanly(tmp_path):
+    f, path = fields_for(tmp_path, "a:\n  - 1\n")
+    with pytest.raises(ConfigError) as info:
+        f.sub("a")
+    assert str(info.value) == f"{path}:2: config.a must be a mapping of keys to values, not a list"
+
+
+@pytest.mark.parametrize("key, name", [("[a, b]", "a list"), ("{a: 1}", "a mapping"), ("~", "nothing")])
+def test_non_word_key_names_its_type_humanly(tmp_path, key, name):
+    message = error_of(write(tmp_path, f"{key}: 1\n"))
+    assert "a key must be a plain word, not " + name in message
+    assert "Line" not in message and "NoneType" not in message
