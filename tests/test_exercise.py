@@ -812,3 +812,70 @@ def test_code_and_check_are_plain_frozen_records():
     with pytest.raises(AttributeError):
         check.points = 2.0  # type: ignore[misc]
     assert Code(source="x", line=3) == Code(source="x", line=3)
+
+
+# --- more loader edge cases ----------------------------------------------------------------------------------------
+
+def test_input_with_two_kinds_names_them(tmp_path):
+    text = edit(BASE, "c: {value: 3}", "c: {value: 3, int: [1, 2]}")
+    message, _ = rejected(tmp_path, text)
+    assert "(it has int, value)" in message and "unknown key" not in message
+
+
+def test_input_with_only_tensor_options_needs_a_kind(tmp_path):
+    text = edit(BASE, "c: {value: 3}", "c: {dist: uniform, low: 0}")
+    message, path = rejected(tmp_path, text)
+    assert_at(message, path, line_of(text, "c: {dist"), "inputs.c needs exactly one of")
+
+
+def test_misspelled_tensor_option_next_to_a_misspelled_kind(tmp_path):
+    text = edit(BASE, "x: {tensor: [n, h], dist: uniform,", "x: {tensr: [n, h], dist: uniform, dtyp: float32,")
+    message, path = rejected(tmp_path, text)
+    assert_at(message, path, line_of(text, "x: {tensr"), "unknown key 'tensr'", "(did you mean 'tensor'?)")
+
+
+def test_inline_probe_syntax_error_names_the_key_line(tmp_path):
+    start, end = BASE.index("probes:"), BASE.index("reference:")
+    text = BASE[:start] + 'probes:\n  logits: "def probe(m, gen) return 1"\n' + BASE[end:]
+    message, path = rejected(tmp_path, text)
+    assert_at(message, path, line_of(text, "logits:"), "probes.logits is not valid Python")
+
+
+def test_block_reference_starts_on_the_line_after_its_key(tmp_path):
+    path = write(tmp_path, BASE)
+    exercise = parse_exercise(path)
+    assert exercise.reference.line == line_of(BASE, "reference: |") + 1
+    assert exercise.mistakes[0].code.line == line_of(BASE, "    code: |") + 1
+
+
+def test_zero_hidden_trials_is_accepted(tmp_path):
+    path = write(tmp_path, edit(BASE, "  hidden: 2", "  hidden: 0"))
+    assert parse_exercise(path).hidden_trials == 0
+
+
+@pytest.mark.parametrize("entry", ["{a: 1}", "null"])
+def test_tensor_shape_with_a_mapping_or_null_entry(tmp_path, entry):
+    text = edit(BASE, "tensor: [n, h]", f"tensor: [n, {entry}]")
+    message, path = rejected(tmp_path, text)
+    assert_at(message, path, line_of(text, f"tensor: [n, {entry}]"), "inputs.x.tensor: shape entries are sizes")
+
+
+def test_mistake_checks_with_a_mapping_entry(tmp_path):
+    text = edit(BASE, "    checks: [y]", "    checks: [{y: 1}]")
+    message, path = rejected(tmp_path, text)
+    assert_at(message, path, line_of(text, "checks: [{y: 1}]"), "mistakes[0].checks: list the names of checks")
+
+
+def test_duplicate_mistake_id_names_the_first(tmp_path):
+    extra = BASE[BASE.index("  - id: triple"):BASE.index("starter:")]
+    text = edit(BASE, "starter:", extra + "starter:")
+    message, _ = rejected(tmp_path, text)
+    first = [n for n, line in enumerate(text.splitlines(), 1) if "- id: triple" in line][0]
+    assert f"a second mistake with the id 'triple' (the first is on line {first})" in message
+
+
+def test_yaml_merge_keys_can_share_input_options(tmp_path):
+    text = edit(BASE, "  x: {tensor: [n, h], dist: uniform,", "  x: {<<: {dist: normal, low: 5}, tensor: [n, h], dist: uniform,")
+    exercise = parse_exercise(write(tmp_path, text))
+    spec = exercise.inputs[0]
+    assert spec.dist == "uniform" and spec.params["low"] == -1.0
