@@ -84,17 +84,20 @@ def tensor_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, *,
     if (actual.dim() == 2 and actual.shape[0] == actual.shape[1] and close(actual, expected.T, rtol, atol)):
         return _transposed(seen)
     c = _ratio(expected, actual, rtol, atol)
-    if c is None or (actual.numel() == 1 and not _nice(c)):  # two single numbers always have some ratio
+    if c is not None and abs(c - 1) < 0.01:
+        return Finding("value", f"{seen}.\nThe values are close (within {abs(c - 1):.2%}) but outside the "
+                       f"tolerance: check the precision (float32 where float64 is expected, or the reverse) and "
+                       f"small differences in the formula, such as an epsilon or a slightly different constant.")
+    if c is None:
         return Finding("value", f"{seen}.\nThe values differ by more than a constant factor, sign or sum: "
                        f"recheck the formula step by step against the exercise.")
+    if actual.numel() == 1 and not _nice(c):  # two single numbers always have some ratio: it means nothing
+        return Finding("value", f"{seen}.\nThe number is wrong, and not by a sign or a simple factor: recheck the "
+                       f"formula step by step against the exercise.")
     k = round(c)
     if abs(c + 1) < 1e-3:
         return Finding("sign", f"{seen}.\nThe right size with the opposite sign: check the sign of each term "
                        f"(the derivative of -b**2 is -2b) and whether you subtract where you should add.")
-    if abs(c - 1) < 0.01:
-        return Finding("value", f"{seen}.\nThe values are close (within {abs(c - 1):.2%}) but outside the "
-                       f"tolerance: check the precision (float32 where float64 is expected, or the reverse) and "
-                       f"small differences in the formula, such as an epsilon or a slightly different constant.")
     if grad and k >= 2 and abs(c - k) < 1e-3 and (backward_calls is None or backward_calls >= 2):
         return Finding("accumulated", f"{seen}.\nExactly {k}x the expected gradient: gradients accumulated over {k} "
                        f"backward() calls. .grad adds up across calls; clear it (x.grad.zero_() or "

@@ -231,7 +231,7 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
-def _parse(data: bytes, trials: int) -> tuple[tuple[dict, ...], str | None]:
+def _parse(data: bytes, trials: int | None = None) -> tuple[tuple[dict, ...], str | None]:
     """Decode and validate every frame; the first problem ends the reading and is reported."""
     frames, rest = split_frames(data)
     messages: list[dict] = []
@@ -240,7 +240,7 @@ def _parse(data: bytes, trials: int) -> tuple[tuple[dict, ...], str | None]:
             message = decode(payload)
             next_trial = sum(1 for m in messages if m["kind"] == "trial")
             check_message(message, next_trial)
-            if message["kind"] == "trial" and next_trial >= trials:
+            if message["kind"] == "trial" and trials is not None and next_trial >= trials:
                 raise Malformed(f"more trial results than the {trials} planned")
             if messages and messages[-1]["kind"] in ("done", "error"):
                 raise Malformed("a message after the last one")

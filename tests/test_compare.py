@@ -744,3 +744,124 @@ def test_match_mistake_never_for_absolute_checks(ex03, ex03_trial):
         check = Check(name=kind, kind=kind, points=0, target="a" if kind == "unmutated" else "",
                       targets=("Q", "a") if kind == "not_aliased" else ())
         assert mistake_for(check, ex03, expectation, actual) is None
+
+
+# --- backward count, encodings that cannot be compared, flags with expect: and mistakes -----------------------------
+
+@pytest.mark.parametrize("calls, code", [(3, "accumulated"), (2, "accumulated"), (-1, "accumulated"),
+                                         (0, "accumulated"), (1, "scaled")])
+def test_grad_k_times_too_large_is_accumulated_only_when_backward_ran_more_than_once(ex03, calls, code):
+    # 1 call: the factor is in the formula; 0 (the count saw no backward) and -1 (engine replaced) say nothing
+    check = Check(name="a.grad", kind="grad", points=3, target="a")
+    a, b = vec(1.0, -1.0, 2.0, grad=True), vec(0.5, 1.0, -1.0, grad=True)
+    expected = observe(backward_q(a, b), {"a": a, "b": b})
+    a2, b2 = vec(1.0, -1.0, 2.0, grad=True), vec(0.5, 1.0, -1.0, grad=True)
+    (2 * (3 * a2**3 - b2**2)).sum().backward()
+    finding = run(check, ex03, expected, observe(None, {"a": a2, "b": b2}), autograd_calls=calls)
+    assert finding.code == code
+
+
+def test_as_tensor_names_the_dtype_it_cannot_compare():
+    node = Encoder(max_elements=BUDGET).encode(torch.ones(2, dtype=torch.complex64))
+    assert as_tensor(node) == "a complex64 tensor (only real numbers and bools can be compared)"
+
+
+def test_value_check_on_a_tensor_that_cannot_be_compared_fails_even_when_equal(ex03):
+    check = Check(name="Q", kind="value", points=4, target="Q")
+    expected = observe(torch.ones(50), budget=10)
+    finding = run(check, ex03, expected, observe(torch.ones(50), budget=10))
+    assert finding is not None and finding.code == "value"
+    assert "a tensor too large to compare (50 elements)" in finding.message
+    assert "max_tensor_elements" in finding.message
+
+
+def test_value_check_with_nothing_expected_and_nothing_returned_passes(ex03):
+    check = Check(name="Q", kind="value", points=4, target="Q")
+    assert run(check, ex03, observe(None), observe(None)) is None
+    finding = run(check, ex03, observe(None), observe("oops"))
+    assert finding is not None and finding.message == "Q: expected nothing (None), got a str."
+
+
+def test_grad_check_with_no_grad_expected_or_present_passes(ex03):
+    check = Check(name="b.grad", kind="grad", points=3, target="b")
+    a, b = vec(1.0, 2.0, grad=True), vec(1.0, 1.0)
+    expected = observe(backward_q(a, b), {"a": a, "b": b})
+    a2, b2 = vec(1.0, 2.0, grad=True), vec(1.0, 1.0)
+    assert run(check, ex03, expected, observe(backward_q(a2, b2), {"a": a2, "b": b2})) is None
+
+
+def test_grad_check_on_a_too_large_gradient_fails_without_blaming_requires_grad(ex03):
+    check = Check(name="a.grad", kind="grad", points=3, target="a")
+    a = torch.ones(50, requires_grad=True)
+    (a * 2).sum().backward()
+    expected = observe(None, {"a": a}, budget=60)   # the tensor fits, its gradient does not
+    a2 = torch.ones(50, requires_grad=True)
+    (a2 * 2).sum().backward()
+    finding = run(check, ex03, expected, observe(None, {"a": a2}, budget=60))
+    assert finding is not None and finding.code == "value"
+    assert "must not require grad" not in finding.message
+
+
+def test_value_check_on_an_input_still_says_unchanged(ex03):
+    check = Check(name="b", kind="value", points=1, target="b")
+    b0 = vec(0.5, -1.5)
+    before = encode_before({"a": vec(1.0), "b": b0})
+    finding = run(check, ex03, observe(None, {"b": vec(0.4, -1.2)}), observe(None, {"b": b0}), before=before)
+    assert finding.code == "unchanged"
+
+
+FLAG_EXERCISE = MODEL_EXERCISE.replace("""checks:
+  - {name: out, kind: value, target: out, points: 1}
+""", """checks:
+  - {name: out, kind: requires_grad, target: out, expect: true, points: 1}
+mistakes:
+  - id: detached
+    diagnosis: requires_grad
+    message: You detached it.
+    code: |
+      def finetune(w, model, k):
+          return w.detach(), None, []
+""")
+
+
+@pytest.fixture(scope="module")
+def flag_ex(tmp_path_factory) -> Exercise:
+    path = tmp_path_factory.mktemp("ex") / "ex09_finetune.yaml"
+    path.write_text(FLAG_EXERCISE, encoding="utf-8")
+    return parse_exercise(path)
+
+
+def _flag_mistake(exercise, check, expected, mistake, actual):
+    return match_mistake(check, exercise, expected, {"detached": mistake}, actual, before={}, autograd_calls=0,
+                         **TOL)
+
+
+@pytest.mark.parametrize("kind, field_value", [("requires_grad", True), ("is_leaf", True)])
+def test_match_mistake_on_a_flag_check_with_expect(flag_ex, kind, field_value):
+    check = Check(name="out", kind=kind, points=1, target="out", expect=field_value)
+    w = vec(1.0, grad=True)
+    expected = observe(w, names=("out",))
+    mistake = observe(w.detach() * 1 if kind == "requires_grad" else w * 1, names=("out",))
+    wrong = observe(vec(2.0) * 1 if kind == "requires_grad" else vec(2.0, grad=True) * 3, names=("out",))
+    assert run(check, flag_ex, expected, wrong) is not None
+    assert _flag_mistake(flag_ex, check, expected, mistake, wrong).id == "detached"
+    assert _flag_mistake(flag_ex, check, expected, mistake, expected) is None           # a right answer
+    assert _flag_mistake(flag_ex, check, expected, expected, expected) is None         # the "mistake" is right
+    assert _flag_mistake(flag_ex, check, expected, mistake, observe(3.0, names=("out",))) is None
+
+
+def test_match_mistake_on_a_grad_fn_check_with_expect(flag_ex):
+    check = Check(name="out", kind="grad_fn", points=1, target="out", expect="MulBackward0")
+    x = vec(1.0, 2.0, grad=True)
+    expected, mistake = observe(x * 2, names=("out",)), observe(x + x, names=("out",))
+    assert _flag_mistake(flag_ex, check, expected, mistake, observe(x + 1, names=("out",))).id == "detached"
+    assert _flag_mistake(flag_ex, check, expected, mistake, observe(x - 1, names=("out",))) is None
+
+
+def test_match_mistake_on_a_flag_check_with_expect_that_overrides_the_reference(flag_ex):
+    # expect: false while the reference happens to track: the mistake that tracks is not a mistake to name
+    check = Check(name="out", kind="requires_grad", points=1, target="out", expect=False)
+    w = vec(1.0, grad=True)
+    tracked, detached = observe(w * 2, names=("out",)), observe(w.detach() * 2, names=("out",))
+    assert _flag_mistake(flag_ex, check, tracked, tracked, tracked).id == "detached"
+    assert _flag_mistake(flag_ex, check, tracked, detached, detached) is None

@@ -297,3 +297,78 @@ def test_missing_grad_from_a_real_encoded_tensor():
     leaf = torch.ones(2, requires_grad=True)
     assert "not a leaf" in missing_grad("y", Encoder(max_elements=100).encode(leaf * 2)).message
     assert "never reached" in missing_grad("z", Encoder(max_elements=100).encode(leaf)).message
+
+
+# --- backward_calls, single numbers, near misses ------------------------------------------------------------------
+
+@pytest.mark.parametrize("calls, code", [(None, "accumulated"), (2, "accumulated"), (5, "accumulated"),
+                                         (1, "scaled"), (0, "scaled")])
+def test_accumulated_needs_more_than_one_backward_call(calls, code):
+    finding = mismatch(E1, 2 * E1, label="a.grad", grad=True, backward_calls=calls)
+    assert finding.code == code
+    if code == "scaled":
+        assert "Every element is 2x the expected value" in finding.message
+        assert "backward() calls" not in finding.message
+
+
+@pytest.mark.parametrize("factor, code", [
+    (-1.0, "sign"), (2.0, "scaled"), (3.0, "scaled"), (0.5, "scaled"), (1.5, "scaled"), (1 / 3, "scaled"),
+    (0.25, "scaled"), (1.37, "value"), (-2.3, "value"), (0.77, "value"), (0.0, "value"),
+])
+def test_single_numbers_have_a_ratio_only_when_it_is_a_nice_factor(factor, code):
+    for expected in (t(2.0), t([2.0]), t([[2.0]])):
+        finding = mismatch(expected, expected * factor, label="loss")
+        assert finding.code == code, (expected.shape, factor)
+
+
+def test_a_whole_multiple_of_a_single_number_gradient_is_accumulated():
+    assert mismatch(t(1.5), t(4.5), label="a.grad", grad=True).code == "accumulated"
+    assert mismatch(t(1.5), t(4.5), label="a.grad", grad=True, backward_calls=1).code == "scaled"
+    assert mismatch(t(1.5), t(4.1), label="a.grad", grad=True).code == "value"
+
+
+def test_unrelated_single_number_says_the_values_differ():
+    finding = mismatch(t(2.0), t(2.74), label="loss")
+    assert finding.code == "value"
+    assert finding.message.startswith("loss: got 2.74, expected 2.")
+    assert "x the expected value" not in finding.message
+
+
+@pytest.mark.parametrize("factor", [1.001, 0.995, 1.009])
+def test_a_ratio_close_to_one_is_a_near_miss_not_a_scale(factor):
+    for expected in (E1, t(2.0)):
+        finding = mismatch(expected, expected * factor, label="Q", grad=True)
+        assert finding.code == "value"
+        assert "close" in finding.message and "outside the tolerance" in finding.message
+        assert "float32" in finding.message
+
+
+def test_a_ratio_of_one_percent_or_more_is_scaled():
+    assert mismatch(E1, E1 * 1.05, label="Q").code == "scaled"
+
+
+def test_non_finite_message_names_the_likely_cause():
+    finding = mismatch(E1, t([1.0, float("inf"), 3.0, 0.5]), label="Q")
+    assert finding.code == "value" and "nan or inf" in finding.message
+
+
+def test_nan_expected_and_nan_got_in_the_same_place_with_a_scale():
+    expected = t([1.0, float("nan"), 2.0])
+    finding = mismatch(expected, expected * 2, label="Q")
+    assert finding.code == "scaled"
+
+
+def test_worst_element_of_a_3d_tensor():
+    expected = torch.arange(1.0, 9.0, dtype=torch.float64).reshape(2, 2, 2)
+    actual = expected.clone()
+    actual[1, 0, 1] = 100.0
+    assert "worst at [1, 0, 1]: got 100, expected 6" in mismatch(expected, actual).message
+
+
+def test_transposed_square_matrix_message_and_antisymmetric_case():
+    square = t([[1.0, 2.0], [3.0, 4.0]])
+    finding = mismatch(square, square.T.contiguous(), label="W.grad")
+    assert finding.message.startswith(f"W.grad: got {show(square.T)}, expected {show(square)}")
+    assert "x @ w versus w @ x" in finding.message
+    antisymmetric = t([[0.0, 2.0], [-2.0, 0.0]])
+    assert mismatch(antisymmetric, antisymmetric.T.contiguous()).code == "transposed"

@@ -875,7 +875,8 @@ def test_duplicate_mistake_id_names_the_first(tmp_path):
 
 
 def test_yaml_merge_keys_can_share_input_options(tmp_path):
-    text = edit(BASE, "  x: {tensor: [n, h], dist: uniform,", "  x: {<<: {dist: normal, low: 5}, tensor: [n, h], dist: uniform,")
+    text = edit(BASE, "  x: {tensor: [n, h], dist: uniform,",
+                "  x: {<<: {dist: normal, low: 5}, tensor: [n, h], dist: uniform,")
     exercise = parse_exercise(write(tmp_path, text))
     spec = exercise.inputs[0]
     assert spec.dist == "uniform" and spec.params["low"] == -1.0
