@@ -172,7 +172,7 @@ def _optimizer(check: Check, expected_values: dict, actual_values: dict) -> Find
     module = resolve(actual_values, check.module)
     ok = got == want or (check.allow_extra and want <= got <= set(module["params"]))
     if ok:
-        return None
+        return _optimizer_settings(check, resolve(expected_values, check.target), resolve(actual_values, check.target))
     missing, stray = (want or set()) - got, got - set(module["params"])
     detail = []
     if missing:
@@ -182,7 +182,25 @@ def _optimizer(check: Check, expected_values: dict, actual_values: dict) -> Find
     if not detail:
         detail.append(f"it holds {_names(got - (want or set()))} as well")
     return Finding("frozen", f"{check.target}: {'; '.join(detail)}.\nCreate the optimizer after replacing the head, "
-                   f"from {check.module}.fc.parameters().")
+                   f"from the parameters that must train (the new head's .parameters()).")
+
+
+SETTINGS = ("lr", "momentum", "weight_decay", "dampening", "nesterov")
+
+
+def _optimizer_settings(check: Check, expected: dict, actual: dict) -> Finding | None:
+    """The optimizer's class and its hyperparameters (first parameter group) as the reference's."""
+    if actual["cls"] != expected["cls"]:
+        return Finding("value", f"{check.target}: got a {actual['cls']} optimizer, expected {expected['cls']}.\n"
+                       f"Use torch.optim.{expected['cls']} as the exercise asks.")
+    want = expected["groups"][0]["options"] if expected["groups"] else {}
+    got = actual["groups"][0]["options"] if actual["groups"] else {}
+    wrong = [f"{key}={got.get(key)!r} (expected {want[key]!r})" for key in SETTINGS
+             if key in want and got.get(key) != want[key]]
+    if not wrong:
+        return None
+    return Finding("value", f"{check.target}: {', '.join(wrong)}.\nPass the settings the exercise gives when you create "
+                   f"the optimizer.")
 
 
 def _failed(node: Any) -> bool:
