@@ -497,8 +497,20 @@ def test_optimizer_over_the_same_parameters_passes(model_ex):
     check = Check(name="opt", kind="optimizer", points=1, target="opt", module="model")
     expected = optimizer_run(new_head_then_opt)
     assert run(check, model_ex, expected, optimizer_run(new_head_then_opt)) is None
+
+
+
+def test_optimizer_of_another_class_or_settings_fails(model_ex):
+    check = Check(name="opt", kind="optimizer", points=1, target="opt", module="model")
+    expected = optimizer_run(new_head_then_opt)
     adam = optimizer_run(lambda net: torch.optim.Adam(new_head_then_opt(net).param_groups[0]["params"]))
-    assert run(check, model_ex, expected, adam) is None
+    finding = run(check, model_ex, expected, adam)
+    assert finding.code == "value"
+    assert finding.message.startswith("opt: got a Adam optimizer, expected SGD.")
+    slow = optimizer_run(lambda net: torch.optim.SGD(new_head_then_opt(net).param_groups[0]["params"], lr=0.01))
+    finding = run(check, model_ex, expected, slow)
+    assert finding.code == "value"
+    assert finding.message.startswith("opt: lr=0.01 (expected 0.1).")
 
 
 def model_params_opt(net: Net) -> torch.optim.Optimizer:
