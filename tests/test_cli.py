@@ -359,3 +359,22 @@ def test_config_error_exits_2_naming_file_and_line(runner, tmp_path, text, line,
     assert result.stderr.startswith(f"error: {config}:{line}: ")
     assert what in result.stderr
     assert result.stdout == ""
+
+
+def test_the_console_entry_point_prints_and_exits_like_main(tmp_path):
+    """grader.cli.run (the `grade` script) skips interpreter teardown; output and exit codes must survive it."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "grader", "ex03", str(SOLUTION), "--format", "json", "--config", str(CONFIG)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "passed"
+    wrong = subprocess.run([*command[:4], str(SIGN), "--config", str(CONFIG)], capture_output=True, text=True,
+                           timeout=120)
+    assert wrong.returncode == 1
+    assert wrong.stdout.rstrip().endswith("score: 3/10")
+    usage = subprocess.run([*command[:3], "ex99", "--config", str(CONFIG)], capture_output=True, text=True,
+                           timeout=120)
+    assert usage.returncode == 2
+    assert usage.stderr.startswith("error: no exercise 'ex99'")
