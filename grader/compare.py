@@ -269,15 +269,16 @@ def _unmutated(check: Check, before: dict, actual: Any, rtol: float, atol: float
     if node["requires_grad"] != original["requires_grad"]:
         changes.append(f"requires_grad went from {original['requires_grad']} to {node['requires_grad']}")
     if node.get("grad") is not None and original.get("grad") is None:
-        changes.append(".grad was filled in")
+        changes.append(".grad was filled in (backward() ran through it)")
     want, got = as_tensor(original), as_tensor(node)
     if isinstance(want, torch.Tensor) and isinstance(got, torch.Tensor) and tensor_mismatch(
             name, want, got, rtol=rtol, atol=atol) is not None:
         changes.append(f"its values changed from {show(want)} to {show(got)}")
     if not changes:
         return None
-    return Finding("mutated_input", f"{name} was changed: {'; '.join(changes)}.\nLeave the inputs as they came: work "
-                   f"under torch.no_grad() or on .detach() copies instead of switching flags or writing in place.")
+    return Finding("mutated_input", f"{name} was changed: {'; '.join(changes)}.\nLeave the inputs as they came: do not "
+                   f"call backward() when only a forward pass is asked for, and work under torch.no_grad() or on "
+                   f".detach() copies instead of switching flags or writing in place.")
 
 
 def _aliased(check: Check, actual_values: dict) -> Finding | None:

@@ -615,7 +615,7 @@ def test_unmutated_requires_grad_switched_off(model_ex):
 def test_unmutated_grad_filled(model_ex):
     finding = unmutated_case(model_ex, lambda w: (w * w).sum().backward())
     assert finding.code == "mutated_input"
-    assert finding.message.startswith("w was changed: .grad was filled in.")
+    assert finding.message.startswith("w was changed: .grad was filled in (backward() ran through it).\nLeave the inputs as they came: do not call backward()")
 
 
 def test_unmutated_lists_every_change(model_ex):
@@ -626,7 +626,7 @@ def test_unmutated_lists_every_change(model_ex):
         w.requires_grad_(False)
 
     finding = unmutated_case(model_ex, everything)
-    assert finding.message.startswith("w was changed: requires_grad went from True to False; .grad was filled in; "
+    assert finding.message.startswith("w was changed: requires_grad went from True to False; .grad was filled in (backward() ran through it); "
                                       "its values changed from [1, 2, 3] (shape (3,)) to [-1, -2, -3] (shape (3,)).")
 
 
