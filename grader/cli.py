@@ -69,41 +69,70 @@ config_option = click.option("--config", type=click.Path(dir_okay=False), defaul
 def run_command(exercise_id: str, submission: str | None, output_format: str, seed: int | None,
                 hidden: int | None, timeout_s: float | None, memory_mb: int | None, color: bool | None,
                 config: str | None) -> None:
-    """Grade SUBMISSION (default: ./EXERCISE.py or ./EXERCISE.ipynb) against EXERCISE."""
+    """Grade SUBMISSION (default: ./EXERCISE.py or ./EXERCISE.ipynb) against EXERCISE.
+
+    EXERCISE `all` grades every exercise the file answers (a notebook may answer several), with one total.
+    """
     gc.disable()  # a one-shot process: skipping collection during torch's import saves ~0.1 s; the child re-enables it
+    from .errors import UsageError
     from .exercise import exercise_files, load_exercise
     from .grade import grade_submission, hidden_seeds
     from .source import find_submission, read_submission
 
     try:
         settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
-        if exercise_id not in exercise_files(settings.exercises_dir):
+        every = exercise_id == "all"
+        if every and not submission:
+            raise UsageError("grade all needs the file to grade: grade all homework.ipynb")
+        ids = list(exercise_files(settings.exercises_dir)) if every else [exercise_id]
+        if not every and exercise_id not in exercise_files(settings.exercises_dir):
             load_exercise(settings.exercises_dir, exercise_id)  # raises the "did you mean" usage error
         import torch  # noqa: F401 - imported once, before the fork, so the launcher and its children share it
 
         from .spawner import Spawner
 
-        # The launcher is forked before the exercise is read: no child can find the reference in its memory.
+        # The launcher is forked before any exercise is read: no child can find a reference in its memory.
         # It is not warmed up: its child imports what autograd needs while this process computes the oracle.
+        grades = []
         with Spawner() as spawner:
-            exercise = load_exercise(settings.exercises_dir, exercise_id)
-            path = Path(submission) if submission else find_submission(exercise.id, Path.cwd())
-            source = read_submission(path)
-            count = hidden if hidden is not None else (exercise.hidden_trials if exercise.hidden_trials is not None
-                                                       else settings.hidden_trials)
-            grade = grade_submission(exercise, source, settings, seeds=hidden_seeds(count, seed), spawner=spawner)
+            for each in ids:
+                exercise = load_exercise(settings.exercises_dir, each)
+                path = Path(submission) if submission else find_submission(exercise.id, Path.cwd())
+                source = read_submission(path)
+                count = hidden if hidden is not None else (
+                    exercise.hidden_trials if exercise.hidden_trials is not None else settings.hidden_trials)
+                grade = grade_submission(exercise, source, settings, seeds=hidden_seeds(count, seed), spawner=spawner)
+                if not every or not (grade.error is not None and grade.error.kind == "missing"):
+                    grades.append(grade)
+        if not grades:
+            raise UsageError(f"{submission} answers none of the exercises: it defines none of their functions "
+                             f"and holds none of their notebook variables")
     except GraderError as error:
         _fail(error)
         return
+    _print(grades, every=every, output_format=output_format, colour=sys.stdout.isatty() if color is None else color)
+    sys.exit(0 if all(g.status == "passed" for g in grades) else 1)
+
+
+def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> None:
+    score, max_score = sum(g.score for g in grades), sum(g.max_score for g in grades)
     if output_format == "json":
         from .export import grade_to_dict
 
-        click.echo(json.dumps(grade_to_dict(grade), indent=2))
-    else:
-        from .report import render
+        if not every:
+            click.echo(json.dumps(grade_to_dict(grades[0]), indent=2))
+            return
+        status = "passed" if all(g.status == "passed" for g in grades) else "failed"
+        click.echo(json.dumps({"submission": grades[0].submission, "status": status, "score": round(score, 6),
+                               "max_score": round(max_score, 6), "exercises": [grade_to_dict(g) for g in grades]},
+                              indent=2))
+        return
+    from .report import render
 
-        click.echo(render(grade, colour=sys.stdout.isatty() if color is None else color))
-    sys.exit(0 if grade.status == "passed" else 1)
+    click.echo(("\n\n" + "=" * 72 + "\n\n").join(render(g, colour=colour) for g in grades))
+    if every:
+        click.echo(f"\ntotal: {score:g}/{max_score:g} over {len(grades)} exercise(s): "
+                   + ", ".join(g.exercise for g in grades))
 
 
 @main.command("list")
@@ -141,20 +170,27 @@ def show_command(exercise_id: str, config: str | None) -> None:
 
 @main.command("start")
 @click.argument("exercise_id", metavar="EXERCISE")
+@click.option("--notebook", is_flag=True, help="Write a Jupyter notebook (EXERCISE.ipynb) instead of a .py file.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @config_option
-def start_command(exercise_id: str, force: bool, config: str | None) -> None:
-    """Write the starter file EXERCISE.py into the current folder."""
+def start_command(exercise_id: str, notebook: bool, force: bool, config: str | None) -> None:
+    """Write the starter file EXERCISE.py (or EXERCISE.ipynb) into the current folder."""
     from .errors import UsageError
     from .exercise import load_exercise
-    from .starter import starter_text
 
     try:
         exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
-        target = Path.cwd() / f"{exercise.id}.py"
+        target = Path.cwd() / f"{exercise.id}{'.ipynb' if notebook else '.py'}"
         if target.exists() and not force:
             raise UsageError(f"{target.name} already exists; keeping your work. Use --force to overwrite it.")
-        target.write_text(starter_text(exercise), encoding="utf-8")
+        if notebook:
+            from .notebook import starter_notebook
+
+            target.write_text(starter_notebook(exercise), encoding="utf-8")
+        else:
+            from .starter import starter_text
+
+            target.write_text(starter_text(exercise), encoding="utf-8")
     except GraderError as error:
         _fail(error)
         return

@@ -89,6 +89,18 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class NotebookNames:
+    """How a free-form notebook answers: the variable that plays each argument and each returned value."""
+
+    args: dict
+    returns: dict
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.args.values(), *self.returns.values()]))
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One validated exercise."""
 
@@ -108,6 +120,7 @@ class Exercise:
     checks: tuple[Check, ...]
     mistakes: tuple[Mistake, ...]
     starter: str = ""
+    notebook: "NotebookNames | None" = None
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -248,6 +261,19 @@ def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, che
     return Mistake(id=mistake_id, diagnosis=diagnosis, message=message, code=code, checks=only)
 
 
+def _notebook(top: Fields, contract: Contract, inputs: tuple[InputSpec, ...]) -> NotebookNames:
+    """notebook: {args: {argument: variable}, returns: {returned name: variable}}, every one of them mapped."""
+    f = top.sub("notebook")
+    mapped = {}
+    for key, wanted in (("args", [s.name for s in inputs]), ("returns", list(contract.returns))):
+        names = f.req(key, dict)
+        f.check(set(names) == set(wanted) and all(isinstance(v, str) and v.isidentifier() for v in names.values()),
+                key, f"map each of {', '.join(wanted)} to the notebook variable that holds it")
+        mapped[key] = {k: names[k] for k in wanted}
+    f.done()
+    return NotebookNames(args=mapped["args"], returns=mapped["returns"])
+
+
 def parse_exercise(path: Path) -> Exercise:
     """Load and validate one exercise file."""
     top = Fields(load_yaml(path, ExerciseError), path=path, where="exercise", error=ExerciseError)
@@ -311,6 +337,7 @@ def parse_exercise(path: Path) -> Exercise:
         public_seeds=tuple(seeds), hidden_trials=hidden,
         reference=_code(top, "reference", function, "reference"),
         probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
+        notebook=_notebook(top, contract, inputs) if top.has("notebook") else None,
     )
     top.done()
     return exercise

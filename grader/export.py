@@ -30,4 +30,5 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
         "output": grade.output,
         "output_truncated": grade.output_truncated,
         "seconds": round(grade.seconds, 4),
+        "notes": list(grade.notes),
     }

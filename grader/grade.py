@@ -11,7 +11,7 @@ from .config import Settings
 from .exercise import Check, Exercise
 from .inputs import Trial, make_trials
 from .result import CheckResult, Grade, GradeError
-from .source import Submission
+from .source import Submission, units_for
 
 MEMORY_HINTS = ("can't allocate memory", "not enough memory", "DefaultCPUAllocator", "out of memory")
 
@@ -23,7 +23,7 @@ def hidden_seeds(count: int, base: int | None = None) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     """What one trial of the child gave: values, an exception, or nothing (the run ended before it)."""
 
     values: dict | None = None
@@ -48,19 +48,31 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         error = GradeError("syntax", submission.problem, submission.problem_line)
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
     limits = settings.limits
-    spawner.start(ChildPlan(source=submission.text, filename=submission.display, exercise=exercise.public(),
-                            trials=trials, limits=limits, workdir=new_workdir()))
+    spawner.start(ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
+                            exercise=exercise.public(), trials=trials, limits=limits, workdir=new_workdir()))
     try:
         oracle = oracle or build_oracle(exercise)
         expectations = [expect(oracle, trial, max_elements=limits.max_tensor_elements) for trial in trials]
     finally:
         run = read_run(spawner.wait(), limits, trials=len(trials))
+    notes = submission.notes + tuple(_cell_notes(run, exercise.contract.function))
     try:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
+        states = [m for m in run.messages if m["kind"] == "state"]
+        if error is not None and error.kind == "missing" and states and exercise.notebook is not None:
+            from .states import grade_states
+
+            checks, note = grade_states(exercise, oracle, states, settings)
+            if checks is not None:
+                output = run.output[: limits.output_limit_kb << 10]
+                return Grade(checks=checks, output=output, seconds=run.seconds, notes=(*notes, note),
+                             output_truncated=run.output_bytes > len(output.encode()),
+                             **{**base, "public_seeds": (), "hidden_seeds": ()})
+            error = GradeError("missing", f"{error.message}. {note}")
         if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
             checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
         else:
-            checks = tuple(_score(check, exercise, trials, expectations, outcomes, settings, cut_short)
+            checks = tuple(score_check(check, exercise, trials, expectations, outcomes, settings, cut_short)
                            for check in exercise.checks)
     except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
         # The frames passed validation yet could not be read: still the submission's crash, never the grader's.
@@ -69,7 +81,23 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         checks = _all_failed(exercise, error)
     output = run.output[: limits.output_limit_kb << 10]
     return Grade(checks=checks, error=error, output=output, output_truncated=run.output_bytes > len(output.encode()),
-                 seconds=run.seconds, **base)
+                 seconds=run.seconds, notes=notes, **base)
+
+
+def _cell_notes(run: Any, function: str) -> list[str]:
+    """What the child reported along the way: notebook cells that failed, libraries stubbed out."""
+    notes = []
+    for message in run.messages:
+        if message["kind"] == "cell_error":
+            info = message["error"]
+            if info["kind"] == "syntax":
+                text = f"line {info['line']}: {info['message']}"
+            else:
+                text = _exception_error(info, function, at_import=True).message
+            notes.append(f"cell {message['cell']} failed and was skipped; later cells ran anyway: {text}")
+        elif message["kind"] == "note":
+            notes.append(message["text"])
+    return notes
 
 
 def _all_failed(exercise: Exercise, error: GradeError) -> tuple[CheckResult, ...]:
@@ -85,6 +113,9 @@ def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeErro
     frame = info["frames"][-1] if info["frames"] else None
     where = "while loading the file" if at_import else f"in {function}()"
     if frame:
+        cell = frame.get("file", "")
+        if cell.startswith("<cell ") and frame["function"] == "<module>":
+            where = f"in {cell[1:-1]}"
         where += f", line {frame['line']}: {frame['code'].strip()}"
     hint = ""
     if info["type"] == "NotImplementedError":
@@ -96,10 +127,10 @@ def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeErro
 
 
 def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
-               settings: Settings) -> tuple[GradeError | None, GradeError | None, list[_Outcome]]:
+               settings: Settings) -> tuple[GradeError | None, GradeError | None, list[Outcome]]:
     """Per-trial outcomes, the submission-level error (the first problem), and why the run ended early, if it did."""
     function = exercise.contract.function
-    outcomes = [_Outcome() for _ in trials]
+    outcomes = [Outcome() for _ in trials]
     error: GradeError | None = None
     done = False
     for message in run.messages:
@@ -115,10 +146,10 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
                 error = _exception_error(info, function, at_import=True)
         elif message["kind"] == "trial":
             if "exception" in message:
-                outcomes[message["index"]] = _Outcome(exception=message["exception"])
+                outcomes[message["index"]] = Outcome(exception=message["exception"])
                 error = error or _exception_error(message["exception"], function, at_import=False)
             else:
-                outcomes[message["index"]] = _Outcome(values=message["values"],
+                outcomes[message["index"]] = Outcome(values=message["values"],
                                                       autograd_calls=message["autograd_calls"])
         elif message["kind"] == "done":
             done = True
@@ -147,8 +178,8 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
     return error or cause, cause, outcomes
 
 
-def _score(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
-           outcomes: list[_Outcome], settings: Settings, cut_short: GradeError | None) -> CheckResult:
+def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
+           outcomes: list[Outcome], settings: Settings, cut_short: GradeError | None) -> CheckResult:
     """A check passes only when it passes on every trial; the first failing trial explains it."""
     from .compare import judge, match_mistake
 

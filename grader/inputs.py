@@ -17,9 +17,12 @@ class Trial:
     index: int
     seed: int
     hidden: bool
+    cell: int | None = None  # set when a notebook's own variables, as they stood after this cell, are graded
 
     @property
     def label(self) -> str:
+        if self.cell is not None:
+            return f"the notebook's variables as they stood after cell {self.cell}"
         return f"{'hidden' if self.hidden else 'public'} trial {self.index + 1} (seed {self.seed})"
 
 

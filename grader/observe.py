@@ -134,17 +134,18 @@ class Encoder:
         return {"t": "object", "cls": cls.__name__}
 
 
-def describe_exception(exc: BaseException, student_file: str | None) -> dict:
-    """Type, message, and the frames of `student_file` (all frames when None), innermost last."""
+def describe_exception(exc: BaseException, student_files: str | frozenset | None) -> dict:
+    """Type, message, and the frames in the student's file(s) (all frames when None), innermost last."""
     frames = traceback.extract_tb(exc.__traceback__)
-    if student_file is not None:
-        frames = [f for f in frames if f.filename == student_file]
+    if student_files is not None:
+        wanted = frozenset([student_files]) if _type(student_files) is str else student_files
+        frames = [f for f in frames if f.filename in wanted]
     cls = _type(exc)
     module = getattr(cls, "__module__", "") or ""
     name = cls.__name__ if module in ("builtins", "") else f"{module}.{cls.__name__}"
     return {"type": safe_text(name), "message": safe_text(exc),
-            "frames": [{"line": f.lineno or 0, "function": safe_text(f.name), "code": safe_text(f.line or "")}
-                       for f in frames[-8:]]}
+            "frames": [{"line": f.lineno or 0, "function": safe_text(f.name), "code": safe_text(f.line or ""),
+                        "file": safe_text(f.filename)} for f in frames[-8:]]}
 
 
 def bind(fn: Callable, available: dict) -> list:
@@ -162,6 +163,13 @@ def unpack(returned: Any, names: tuple[str, ...], function: str, enc: Encoder) -
     shape = f"{cls.__name__} of {_len(returned)}" if cls in (tuple, list) else cls.__name__
     why = f"{function} returned a {shape}; expected a tuple of {_len(names)}: ({', '.join(names)})"
     return {name: {"t": "missing", "why": why} for name in names}
+
+
+def measure_names(namespace: dict, args: dict, returns: dict, *, max_elements: int) -> dict:
+    """Describe a notebook's variables in the roles a function's arguments and results would play."""
+    enc = Encoder(max_elements=max_elements)
+    return {"returns": {role: enc.encode(namespace[name]) for role, name in returns.items()},
+            "args": {role: enc.encode(namespace[name]) for role, name in args.items()}, "probes": {}}
 
 
 def measure(returned: Any, args: dict, *, names: tuple[str, ...], function: str, probes: dict[str, Callable],

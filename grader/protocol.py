@@ -121,8 +121,31 @@ def check_exception(obj: Any) -> None:
     frames = obj.get("frames")
     _need(_is(frames, list), "exception frames")
     for f in frames:
-        _need(_is(f, dict) and _is(f.get("line"), int) and _is(f.get("code"), str) and _is(f.get("function"), str),
-              "exception frame")
+        _need(_is(f, dict) and _is(f.get("line"), int) and _is(f.get("code"), str) and _is(f.get("function"), str)
+              and _is(f.get("file", ""), str), "exception frame")
+
+
+def _check_values(values: Any, what: str) -> None:
+    _need(_is(values, dict) and set(values) == {"returns", "args", "probes"}, f"{what} values")
+    for part in values.values():
+        _need(_is(part, dict), f"{what} value group")
+        for value in part.values():
+            check_value(value)
+
+
+def _check_error(error: Any, kinds: tuple[str, ...]) -> None:
+    _need(_is(error, dict) and error.get("kind") in kinds, "error kind")
+    if error["kind"] == "exception":
+        check_exception(error)
+        return
+    _text(error, "message")
+    if error["kind"] == "syntax":
+        _need(_is(error.get("line"), int), "a syntax error needs its line number")
+        _text(error, "code")
+    else:
+        defined = error.get("defined")
+        _need(defined is None or _is(defined, list) and all(_is(name, str) for name in defined),
+              "'defined' must be a list of names")
 
 
 def check_message(message: Any, expected_index: int) -> None:
@@ -136,27 +159,19 @@ def check_message(message: Any, expected_index: int) -> None:
         if "exception" in message:
             check_exception(message["exception"])
             return
-        values = message.get("values")
-        _need(_is(values, dict) and set(values) == {"returns", "args", "probes"}, "trial values")
-        for part in values.values():
-            _need(_is(part, dict), "trial value group")
-            for value in part.values():
-                check_value(value)
+        _check_values(message.get("values"), "trial")
         _need(_is(message.get("autograd_calls"), int), "autograd_calls")
     elif kind == "error":
-        error = message.get("error")
-        _need(_is(error, dict) and error.get("kind") in ("syntax", "missing", "exception"), "error kind")
-        if error["kind"] == "exception":
-            check_exception(error)
-            return
-        _text(error, "message")
-        if error["kind"] == "syntax":
-            _need(_is(error.get("line"), int), "a syntax error needs its line number")
-            _text(error, "code")
-        else:
-            defined = error.get("defined")
-            _need(defined is None or _is(defined, list) and all(_is(name, str) for name in defined),
-                  "'defined' must be a list of names")
+        _check_error(message.get("error"), ("syntax", "missing", "exception"))
+    elif kind == "cell_error":
+        _need(_is(message.get("cell"), int), "cell number")
+        _check_error(message.get("error"), ("syntax", "exception"))
+    elif kind == "state":
+        _need(_is(message.get("cell"), int), "cell number")
+        _check_values(message.get("values"), "state")
+        _need(_is(message.get("autograd_calls"), int), "autograd_calls")
+    elif kind == "note":
+        _need(_is(message.get("text"), str) and len(message["text"]) <= 500, "a note is short text")
     else:
         _need(kind in ("loaded", "done"), f"unknown message kind {kind!r}")
 

@@ -35,13 +35,20 @@ def render(grade: Grade, *, colour: bool = False) -> str:
                 lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
             if check.trial:
                 lines.append(_paint(f"        on {check.trial}", "dim", colour))
+    if grade.notes:
+        lines += ["", "notes:"]
+        for note in grade.notes:
+            lines += textwrap.wrap(note, width=100, initial_indent="  - ", subsequent_indent="    ")
     if grade.output.strip():
         shown = grade.output.rstrip("\n").split("\n")
         more = len(shown) - OUTPUT_LINES
         lines += ["", "your output:"] + [f"  | {line[:200]}" for line in shown[:OUTPUT_LINES]]
         if more > 0 or grade.output_truncated:
             lines.append("  | ... (output truncated)")
-    lines += ["", _seeds(grade)]
+    if grade.public_seeds or grade.hidden_seeds:
+        lines += ["", _seeds(grade)]
+    else:
+        lines.append("")
     total = f"score: {_points(grade.score)}/{_points(grade.max_score)}"
     lines.append(_paint(total, "green" if grade.status == "passed" else "red", colour))
     return "\n".join(lines)

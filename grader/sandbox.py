@@ -242,10 +242,15 @@ def _parse(data: bytes, trials: int | None = None) -> tuple[tuple[dict, ...], st
             check_message(message, next_trial)
             if message["kind"] == "trial" and trials is not None and next_trial >= trials:
                 raise Malformed(f"more trial results than the {trials} planned")
-            if messages and messages[-1]["kind"] in ("done", "error"):
+            if any(m["kind"] in ("done", "error") for m in messages):
                 raise Malformed("a message after the last one")
-            if not messages and message["kind"] not in ("loaded", "error"):
-                raise Malformed("the first message must say whether the code loaded")
+            loaded = any(m["kind"] == "loaded" for m in messages)
+            if message["kind"] in ("cell_error", "state") and loaded:
+                raise Malformed("a notebook cell reported after the code loaded")
+            if message["kind"] in ("trial", "done") and not loaded:
+                raise Malformed(f"the first message must say whether the code loaded, not {message['kind']!r}")
+            if message["kind"] == "loaded" and loaded:
+                raise Malformed("loaded twice")
             messages.append(message)
     except Malformed as exc:
         return tuple(messages), str(exc)

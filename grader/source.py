@@ -21,6 +21,21 @@ class Submission:
     sha256: str
     problem: str | None = None
     problem_line: int | None = None
+    cells: tuple | None = None  # a notebook's code cells (grader.notebook.Cell); None for a .py file
+    notes: tuple[str, ...] = ()
+
+
+def units_for(submission: Submission, exercise_id: str) -> tuple:
+    """The code to run, in order: the whole file, or the notebook's cells (when some cells are tagged with
+    this exercise, only those and the untagged ones)."""
+    from .child import Unit
+
+    if submission.cells is None:
+        return (Unit(filename=submission.display, source=submission.text),)
+    cells = [c for c in submission.cells if not c.skipped]
+    if any(exercise_id in c.tags for c in cells):
+        cells = [c for c in cells if not c.tags or exercise_id in c.tags]
+    return tuple(Unit(filename=f"<cell {c.number}>", source=c.source, cell=c.number) for c in cells)
 
 
 def find_submission(exercise_id: str, folder: Path) -> Path:
@@ -34,10 +49,7 @@ def find_submission(exercise_id: str, folder: Path) -> Path:
 
 
 def read_submission(path: Path) -> Submission:
-    """Read a .py submission; bytes that are not code become a `problem`, graded as a syntax error."""
-    if path.suffix == ".ipynb":
-        raise SubmissionNotFound(f"{path}: notebook submissions are not supported by this version of the grader; "
-                                 f"copy the code cells into {path.with_suffix('.py').name}")
+    """Read a .py file or a notebook; bytes that are not code become a `problem`, graded as a syntax error."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -46,8 +58,11 @@ def read_submission(path: Path) -> Submission:
         raise SubmissionNotFound(f"{path}: cannot read: {exc.strerror or exc}") from None
     digest = hashlib.sha256(raw).hexdigest()
     display = path.name
-    if len(raw) > MAX_SOURCE_BYTES:
-        return Submission(path, display, "", digest, f"the file is {len(raw)} bytes; the limit is {MAX_SOURCE_BYTES}")
+    limit = MAX_SOURCE_BYTES * (10 if path.suffix == ".ipynb" else 1)  # notebooks carry their stored outputs
+    if len(raw) > limit:
+        return Submission(path, display, "", digest, f"the file is {len(raw)} bytes; the limit is {limit}")
+    if path.suffix == ".ipynb":
+        return _read_notebook(path, display, raw, digest)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -56,3 +71,14 @@ def read_submission(path: Path) -> Submission:
                           f"the file is not UTF-8 text (byte {raw[exc.start]:#04x} on line {line}); save it as UTF-8",
                           line)
     return Submission(path, display, text, digest)
+
+
+def _read_notebook(path: Path, display: str, raw: bytes, digest: str) -> Submission:
+    from .notebook import NotebookProblem, read_notebook
+
+    try:
+        cells = read_notebook(raw, str(path))
+    except NotebookProblem as problem:
+        return Submission(path, display, "", digest, problem.message, problem.line)
+    notes = tuple(note for cell in cells for note in cell.notes)
+    return Submission(path, display, "", digest, cells=cells, notes=notes)

@@ -1,0 +1,142 @@
+"""Notebook submissions end to end: cells run in order in the sandbox, function answers and free-form variables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import SPAWNER
+from grader.cli import main
+from grader.config import load_settings
+from grader.exercise import exercise_files, parse_exercise
+from grader.grade import grade_submission
+from grader.source import read_submission
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = str(REPO / "config.yaml")
+SETTINGS = load_settings(REPO / "config.yaml")
+SEEDS = Path(__file__).resolve().parent / "data" / "notebooks"
+Q_BACKWARD = "def q_backward(a, b):\n    Q = 3 * a**3 - b**2\n    Q.backward(torch.ones_like(Q))\n    return Q\n"
+
+
+def write(tmp_path: Path, *cells, name: str = "hw.ipynb") -> Path:
+    notebook = new_notebook(cells=list(cells))
+    path = tmp_path / name
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    return path
+
+
+def grade(exercise_id: str, path: Path):
+    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id])
+    return grade_submission(exercise, read_submission(path), SETTINGS, seeds=(11, 12), spawner=SPAWNER)
+
+
+def test_seed000_earns_full_marks_on_ex02_from_its_variables():
+    result = grade("ex02", SEEDS / "seed000.ipynb")
+    assert result.status == "passed", [(c.name, c.message) for c in result.checks if not c.passed]
+    assert result.score == result.max_score == 10
+    assert any("as they stood after cell 5" in note for note in result.notes)  # the cell with loss.backward()
+
+
+def test_seed002_earns_full_marks_on_ex04_from_its_variables():
+    result = grade("ex04", SEEDS / "seed002.ipynb")
+    assert result.status == "passed", [(c.name, c.message) for c in result.checks if not c.passed]
+    assert any("after cell 18" in note for note in result.notes)  # y.backward(v)
+
+
+def test_a_function_answer_in_a_notebook_is_graded_like_a_file(tmp_path):
+    path = write(tmp_path, new_markdown_cell("# ex03"), new_code_cell("import torch"), new_code_cell(Q_BACKWARD))
+    result = grade("ex03", path)
+    assert result.status == "passed"
+    assert result.hidden_seeds == (11, 12)
+
+
+def test_a_failing_cell_is_reported_and_later_cells_still_run(tmp_path):
+    path = write(tmp_path, new_code_cell("import torch"), new_code_cell("print(undefined_name)"),
+                 new_code_cell("1 +"), new_code_cell(Q_BACKWARD))
+    result = grade("ex03", path)
+    assert result.status == "passed"
+    assert any(n.startswith("cell 2 failed and was skipped") and "NameError" in n and "undefined_name" in n
+               for n in result.notes), result.notes
+    assert any(n.startswith("cell 3 failed") and "line 1" in n for n in result.notes), result.notes
+
+
+def test_exception_in_the_function_names_the_cell_and_line(tmp_path):
+    code = "def q_backward(a, b):\n    Q = 3 * a**3 - b**2\n    return Q.nope()\n"
+    result = grade("ex03", write(tmp_path, new_code_cell("import torch"), new_code_cell(code)))
+    assert result.error.kind == "exception"
+    assert "AttributeError" in result.error.message and "line 3: return Q.nope()" in result.error.message
+
+
+def test_magics_shell_escapes_and_missing_plotting_libraries_do_not_break_grading(tmp_path):
+    path = write(tmp_path, new_code_cell("%matplotlib inline\n!pip install torch\nimport torch\n"
+                                         "import matplotlib.pyplot as plt"),
+                 new_code_cell("%%time\n" + Q_BACKWARD + "plt.plot([1, 2]); plt.show()\n"))
+    result = grade("ex03", path)
+    assert result.status == "passed", (result.error, result.notes)
+    notes = " ".join(result.notes)
+    assert "matplotlib is not installed" in notes
+    assert "!pip install torch" in notes
+
+
+def test_tagged_cells_are_graded_without_the_other_exercises_cells(tmp_path):
+    other = new_code_cell("this is not python for ex01")
+    other.metadata["grader"] = {"exercise": "ex01"}
+    mine = new_code_cell(Q_BACKWARD)
+    mine.metadata["grader"] = {"exercise": "ex03"}
+    path = write(tmp_path, new_code_cell("import torch"), other, mine)
+    result = grade("ex03", path)
+    assert result.status == "passed"
+    assert result.notes == ()
+
+
+def test_a_notebook_that_answers_nothing_says_which_names_it_lacks(tmp_path):
+    result = grade("ex03", write(tmp_path, new_code_cell("import torch\na = torch.ones(2)")))
+    assert result.error.kind == "missing"
+    assert "q_backward" in result.error.message
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"{not json", "JSON"),
+    (b'{"hello": 1}', "notebook"),
+    (b"\xff\xfe\x00garbage", "UTF-8"),
+], ids=["not json", "not a notebook", "not utf-8"])
+def test_bad_notebooks_get_a_clear_error_not_a_traceback(tmp_path, content, words):
+    path = tmp_path / "broken.ipynb"
+    path.write_bytes(content)
+    result = grade("ex03", path)
+    assert result.status == "error" and result.error.kind == "syntax"
+    assert words in result.error.message
+    assert path.read_bytes() == content  # nothing is written back
+
+
+def test_grade_all_grades_every_exercise_the_notebook_answers(tmp_path):
+    first = ("def first_gradient(x):\n    x_tensor = torch.tensor(x, requires_grad=True)\n"
+             "    y = 3 * x_tensor**2 + 4 * x_tensor + 2\n    y.backward()\n    return x_tensor, y\n")
+    path = write(tmp_path, new_code_cell("import torch"), new_code_cell(first), new_code_cell(Q_BACKWARD))
+    result = CliRunner().invoke(main, ["all", str(path), "--format", "json", "--config", CONFIG])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [g["exercise"] for g in report["exercises"]] == ["ex01", "ex03"]
+    assert report["score"] == report["max_score"] == 20
+    text = CliRunner().invoke(main, ["all", str(path), "--config", CONFIG])
+    assert text.stdout.rstrip().endswith("total: 20/20 over 2 exercise(s): ex01, ex03")
+
+
+def test_start_notebook_writes_a_tagged_starter_that_grades_as_unfinished(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["start", "ex03", "--notebook", "--config", CONFIG])
+    assert result.exit_code == 0, result.output
+    notebook = nbformat.read(tmp_path / "ex03.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    tagged = [c for c in notebook.cells if c.metadata.get("grader", {}).get("exercise") == "ex03"]
+    assert tagged and "def q_backward(" in tagged[0].source
+    graded = grade("ex03", tmp_path / "ex03.ipynb")
+    assert graded.error.kind == "exception" and "NotImplementedError" in graded.error.message
+    again = CliRunner().invoke(main, ["start", "ex03", "--notebook", "--config", CONFIG])
+    assert again.exit_code == 2
