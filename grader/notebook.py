@@ -131,11 +131,13 @@ def _transform(text: str) -> tuple[str, list[str], bool]:
         notes.append(f"line {first + 1}: ran the body of the %%{name} cell without {KEEP_BODY[name]}")
         lines[first] = ""
     anchor = 0  # a line known to start a statement: tokenizing from it is enough
+    budget = 20 * len(lines) + 20_000  # lines to tokenize at most; past it, lines in doubt are left alone
     for i, line in enumerate(lines):
         rewritten = _line(line, i + 1) if line.strip() else None
         if rewritten is None:
             continue
-        starts = _tokenizes(lines[anchor:i])
+        budget -= i - anchor
+        starts = _tokenizes(lines[anchor:i]) if budget > 0 else False
         if starts is None and anchor:
             starts = _tokenizes(lines[:i])
         if starts is False:  # inside a string or brackets: not IPython syntax
