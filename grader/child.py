@@ -28,7 +28,8 @@ from . import observe
 from .config import Limits
 from .exercise import Exercise
 from .inputs import Trial, build_inputs
-from .protocol import frame
+from .isolate import isolate
+from .protocol import SANDBOX_NOTE, frame
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70
@@ -53,6 +54,7 @@ class ChildPlan:
     trials: tuple[Trial, ...]
     limits: Limits
     workdir: str
+    hidden: tuple[str, ...] = ()  # folders the submission must not see (exercises, solutions), where possible
 
 
 class _CountingEngine:
@@ -159,7 +161,8 @@ def _guarded() -> list:
             torch.nn.functional, torch.autograd, torch.autograd.graph, Variable, torch.optim.Optimizer]
 
 
-def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> None:
+def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
+    """Confine this process; return the isolation level reached."""
     os.setsid()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -172,6 +175,7 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> None:
     sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    level = isolate(plan.hidden)
     os.chdir(plan.workdir)
     os.environ.clear()
     scrub_environment_block()
@@ -190,6 +194,7 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> None:
         _limit(resource.RLIMIT_AS, cap, cap)
     torch.set_num_threads(1)
     gc.enable()
+    return level
 
 
 def scrub_environment_block() -> None:
@@ -248,7 +253,8 @@ def _flush() -> None:
 def run_child(plan: ChildPlan, result_fd: int, output_fd: int) -> NoReturn:
     """Run every trial of the plan and exit; never returns into the grading code."""
     try:
-        _confine(plan, result_fd, output_fd)
+        level = _confine(plan, result_fd, output_fd)
+        _send(result_fd, {"kind": "note", "text": SANDBOX_NOTE + level})
         _run(plan, result_fd)
         _flush()
         _exit(0)

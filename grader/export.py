@@ -31,4 +31,5 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
         "output_truncated": grade.output_truncated,
         "seconds": round(grade.seconds, 4),
         "notes": list(grade.notes),
+        "sandbox": grade.sandbox,
     }

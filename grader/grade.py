@@ -11,6 +11,7 @@ from .config import Settings
 from .exercise import Check, Exercise
 from .inputs import Trial, make_trials
 from .result import CheckResult, Grade, GradeError
+from .protocol import SANDBOX_NOTE
 from .source import Submission, units_for
 
 MEMORY_HINTS = ("can't allocate memory", "not enough memory", "DefaultCPUAllocator", "out of memory")
@@ -49,13 +50,15 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
     limits = settings.limits
     spawner.start(ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
-                            exercise=exercise.public(), trials=trials, limits=limits, workdir=new_workdir()))
+                            exercise=exercise.public(), trials=trials, limits=limits, workdir=new_workdir(),
+                            hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir))))
     try:
         oracle = oracle or build_oracle(exercise)
         expectations = [expect(oracle, trial, max_elements=limits.max_tensor_elements) for trial in trials]
     finally:
         run = read_run(spawner.wait(), limits, trials=len(trials))
     notes = submission.notes + tuple(_cell_notes(run, exercise.contract.function))
+    base["sandbox"] = _sandbox_level(run)
     try:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
         states = [m for m in run.messages if m["kind"] == "state"]
@@ -84,6 +87,13 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
                  seconds=run.seconds, notes=notes, **base)
 
 
+def _sandbox_level(run: Any) -> str:
+    """The isolation level the child reported reaching (informational: the child could lie about it)."""
+    levels = [m["text"][len(SANDBOX_NOTE):] for m in run.messages
+              if m["kind"] == "note" and m["text"].startswith(SANDBOX_NOTE)]
+    return levels[0] if levels else "unknown (the child ended before reporting it)"
+
+
 def _cell_notes(run: Any, function: str) -> list[str]:
     """What the child reported along the way: notebook cells that failed, libraries stubbed out."""
     notes = []
@@ -95,7 +105,7 @@ def _cell_notes(run: Any, function: str) -> list[str]:
             else:
                 text = _exception_error(info, function, at_import=True).message
             notes.append(f"cell {message['cell']} failed and was skipped; later cells ran anyway: {text}")
-        elif message["kind"] == "note":
+        elif message["kind"] == "note" and not message["text"].startswith(SANDBOX_NOTE):
             notes.append(message["text"])
     return notes
 

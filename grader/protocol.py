@@ -8,6 +8,7 @@ import struct
 from typing import Any
 
 HEADER = struct.Struct(">I")
+SANDBOX_NOTE = "sandbox: "  # the note in which the child reports the isolation level it reached
 
 
 class Malformed(Exception):

@@ -49,6 +49,8 @@ def render(grade: Grade, *, colour: bool = False) -> str:
         lines += ["", _seeds(grade)]
     else:
         lines.append("")
+    if grade.sandbox:
+        lines.append(_paint(f"sandbox: {grade.sandbox}", "dim", colour))
     total = f"score: {_points(grade.score)}/{_points(grade.max_score)}"
     lines.append(_paint(total, "green" if grade.status == "passed" else "red", colour))
     return "\n".join(lines)

@@ -46,6 +46,7 @@ class Grade:
     hidden_seeds: tuple[int, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    sandbox: str = ""
 
     @property
     def score(self) -> float:
