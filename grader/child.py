@@ -188,6 +188,9 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
     _limit(resource.RLIMIT_CPU, cpu, cpu + 1)
     _limit(resource.RLIMIT_CORE, 0, 0)
     _limit(resource.RLIMIT_FSIZE, 64 << 20, 64 << 20)
+    tasks = _tasks_of_my_user()
+    if tasks:  # stops fork bombs for ordinary users; the kernel never applies it to root, namespace or not
+        _limit(resource.RLIMIT_NPROC, tasks + EXTRA_TASKS, tasks + EXTRA_TASKS)
     address_space = _address_space()
     if address_space:
         cap = address_space + (limits.memory_mb << 20)
@@ -225,6 +228,25 @@ def _limit(which: int, soft: int, hard: int) -> None:
         resource.setrlimit(which, (soft, hard))
     except (ValueError, OSError):
         pass
+
+
+EXTRA_TASKS = 64  # processes and threads a submission may add
+
+
+def _tasks_of_my_user() -> int:
+    """Processes and threads of this user now (RLIMIT_NPROC counts them all), or 0 when /proc cannot tell."""
+    uid, count = os.getuid(), 0
+    try:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}").st_uid == uid:
+                        count += len(os.listdir(f"/proc/{entry}/task"))
+                except OSError:
+                    continue
+    except OSError:
+        return 0
+    return count
 
 
 def _address_space() -> int:

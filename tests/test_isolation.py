@@ -52,3 +52,12 @@ def test_the_submission_has_no_network(tmp_path):
     grade = grade_code(tmp_path, probe + CORRECT)
     strong_or_skip(grade)
     assert grade.output.startswith("refused 101")  # ENETUNREACH: not even loopback is up
+
+
+def test_the_number_of_processes_is_capped(tmp_path):
+    """The cap stops fork bombs for ordinary users (the kernel exempts root, whatever the limit says)."""
+    probe = "import resource\nprint(*resource.getrlimit(resource.RLIMIT_NPROC))\n"
+    grade = grade_code(tmp_path, probe + CORRECT)
+    soft, hard = (int(x) for x in grade.output.split())
+    assert soft == hard
+    assert 64 < soft < 1_000_000
