@@ -41,7 +41,8 @@ def _compile(exercise: Exercise, code: Code, name: str) -> Callable:
     try:
         exec(compile(tree, str(exercise.path), "exec"), namespace)  # noqa: S102 - trusted instructor code
     except Exception as exc:
-        raise ExerciseError(f"{exercise.path}:{code.line}: running the code failed: {type(exc).__name__}: {exc}")
+        raise ExerciseError(f"{exercise.path}:{code.line}: running the code failed: {type(exc).__name__}: {exc}") \
+            from None
     return namespace[name]
 
 

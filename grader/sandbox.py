@@ -11,7 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from .child import HARNESS_FAULT, ChildPlan, run_child
+from .child import ChildPlan, run_child
 from .config import Limits
 from .protocol import Malformed, check_message, decode, split_frames
 
@@ -46,10 +46,6 @@ class RunResult:
     timed_out: bool = False
     output_exceeded: bool = False
     malformed: str | None = None
-
-    @property
-    def harness_fault(self) -> bool:
-        return self.exit_code == HARNESS_FAULT
 
 
 def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
