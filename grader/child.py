@@ -28,7 +28,7 @@ from . import observe
 from .config import Limits
 from .exercise import Exercise
 from .inputs import Trial, build_inputs
-from .isolate import isolate
+from .isolate import OWN_PROCESSES, STRONG, enter_process_namespace, isolate
 from .protocol import SANDBOX_NOTE, frame
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
@@ -175,7 +175,11 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
     sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    level = isolate(plan.hidden)
+    own = plan.limits.pid_namespace
+    level = isolate(plan.hidden, plan.workdir, own_processes=own)
+    if level == STRONG and own:
+        enter_process_namespace()
+        level += OWN_PROCESSES
     os.chdir(plan.workdir)
     os.environ.clear()
     scrub_environment_block()

@@ -22,6 +22,7 @@ class Limits:
     output_limit_kb: int = 1024
     result_limit_mb: int = 32
     max_tensor_elements: int = 1_000_000
+    pid_namespace: bool = False  # its own process tree too (where Linux allows): about 30 ms more per submission
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def load_settings(path: Path | None) -> Settings:
         output_limit_kb=sandbox.opt("output_limit_kb", int, defaults.output_limit_kb),
         result_limit_mb=sandbox.opt("result_limit_mb", int, defaults.result_limit_mb),
         max_tensor_elements=sandbox.opt("max_tensor_elements", int, defaults.max_tensor_elements),
+        pid_namespace=sandbox.opt("pid_namespace", bool, defaults.pid_namespace),
     )
     for key in ("timeout_s", "memory_mb", "output_limit_kb", "result_limit_mb", "max_tensor_elements"):
         sandbox.check(getattr(limits, key) > 0, key, "must be greater than 0")

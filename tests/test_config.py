@@ -132,7 +132,8 @@ def test_unknown_sandbox_key_suggests(tmp_path):
     message = error_of(path)
     assert message.startswith(f"{path}:4: unknown key 'memory_mbs' in config.sandbox")
     assert "(did you mean 'memory_mb'?)" in message
-    assert "known keys: max_tensor_elements, memory_mb, output_limit_kb, result_limit_mb, timeout_s" in message
+    assert ("known keys: max_tensor_elements, memory_mb, output_limit_kb, pid_namespace, result_limit_mb, "
+            "timeout_s") in message
 
 
 def test_unknown_tolerance_key_suggests(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, grade_code
-from grader.isolate import STRONG
+from grader.isolate import OWN_PROCESSES, STRONG
 
 CORRECT = """
 import torch
@@ -18,7 +18,7 @@ def q_backward(a, b):
 
 
 def strong_or_skip(grade):
-    if grade.sandbox != STRONG:
+    if not grade.sandbox.startswith(STRONG):
         pytest.skip(f"this machine does not allow user namespaces here: the sandbox reached '{grade.sandbox}'")
 
 
@@ -61,3 +61,50 @@ def test_the_number_of_processes_is_capped(tmp_path):
     soft, hard = (int(x) for x in grade.output.split())
     assert soft == hard
     assert 64 < soft < 1_000_000
+
+
+def test_the_file_system_is_read_only_but_the_working_folder(tmp_path):
+    probe = ("import os, torch\nfor path in (os.path.join(torch.__path__[0], 'planted.py'), '/tmp/planted.txt', "
+             "'mine.txt'):\n    try:\n        open(path, 'w').write('x')\n        print('wrote', os.path.basename(path))\n"
+             "    except OSError as exc:\n        print('refused', exc.errno)\n")
+    grade = grade_code(tmp_path, probe + CORRECT)
+    strong_or_skip(grade)
+    assert grade.output.splitlines()[:3] == ["refused 30", "refused 30", "wrote mine.txt"]  # 30: EROFS
+
+
+def test_with_its_own_process_tree_the_submission_sees_and_signals_nothing_outside(tmp_path):
+    probe = ("import os, signal\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()), os.getpid(), "
+             "os.getppid())\nos.kill(os.getppid(), signal.SIGKILL)\n")
+    grade = grade_code(tmp_path, probe + CORRECT, pid_namespace=True)
+    strong_or_skip(grade)
+    assert grade.sandbox.endswith(OWN_PROCESSES)
+    assert grade.output.splitlines()[0] == "[1, 2] 2 1"
+    assert grade.status == "passed"  # the kill reached nobody: init ignores it, nothing else is visible
+
+
+def test_with_its_own_process_tree_a_crash_is_still_named(tmp_path):
+    code = "import os, signal\n\ndef q_backward(a, b):\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
+    grade = grade_code(tmp_path, code, pid_namespace=True)
+    strong_or_skip(grade)
+    assert grade.error.kind == "crash"
+    assert "SIGSEGV" in grade.error.message
+
+
+def test_with_its_own_process_tree_everything_left_behind_ends(tmp_path):
+    marker = "4321.98765"
+    code = (f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'], start_new_session=True)\n" + CORRECT)
+    grade = grade_code(tmp_path, code, pid_namespace=True)
+    strong_or_skip(grade)
+    assert grade.status == "passed"
+    import os
+
+    left = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).endswith(marker)]
+    assert left == []
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
