@@ -164,6 +164,7 @@ def _guarded() -> list:
 def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
     """Confine this process; return the isolation level reached."""
     os.setsid()
+    _die_with_launcher()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(output_fd, 1)
@@ -202,6 +203,18 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
     torch.set_num_threads(1)
     gc.enable()
     return level
+
+
+def _die_with_launcher() -> None:
+    """Ask Linux to kill this process when the launcher dies, so killing it cannot free a submission from its limits."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the launcher died before the request took effect
+            _exit(HARNESS_FAULT)
+    except (OSError, AttributeError):
+        pass
 
 
 def scrub_environment_block() -> None:

@@ -20,10 +20,11 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_NOATIME, MS_NODIRATIME
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
 KEEP_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
               "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
-LIVE_TREES = ("/proc", "/sys", "/dev")
+LIVE_TREES = ("/dev",)
+PROC_READ_ONLY = ("/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs", "/proc/sysrq-trigger")
 BASELINE = "baseline (process limits only: network and files visible)"
 STRONG = ("namespaces (no network; the course's exercises and solutions hidden; file system read-only but the "
-          "working folder)")
+          "working folder, a private /dev/shm and /dev)")
 OWN_PROCESSES = "; own process tree"
 
 
@@ -82,9 +83,15 @@ def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool) -> st
             if os.path.isdir(folder):
                 _mount(libc, "tmpfs", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
         _mount(libc, workdir, workdir, None, MS_BIND | MS_REC)
+        if os.path.isdir("/dev/shm"):  # a private, throwaway one: nothing written there outlives the submission
+            _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m")
+        for path in PROC_READ_ONLY:  # kernel-wide settings under /proc: bound here, made read-only below
+            if os.path.exists(path):
+                _mount(libc, path, path, None, MS_BIND | MS_REC)
         keep = (*LIVE_TREES, workdir, *hidden)
         for point, options in reversed(_mounts()):
-            if not _inside(point, keep) and "ro" not in options:
+            if (not _inside(point, keep) and "ro" not in options
+                    and (_inside(point, PROC_READ_ONLY) or not _inside(point, ("/proc",)))):
                 flags = MS_BIND | MS_REMOUNT | MS_RDONLY
                 for name, flag in KEEP_FLAGS.items():
                     flags |= flag if name in options else 0
