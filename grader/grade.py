@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 import signal
 from dataclasses import dataclass
 from typing import Any
@@ -49,14 +50,16 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         error = GradeError("syntax", submission.problem, submission.problem_line)
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
     limits = settings.limits
+    workdir = new_workdir()
     spawner.start(ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
-                            exercise=exercise.public(), trials=trials, limits=limits, workdir=new_workdir(),
+                            exercise=exercise.public(), trials=trials, limits=limits, workdir=workdir,
                             hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir))))
     try:
         oracle = oracle or build_oracle(exercise)
         expectations = [expect(oracle, trial, max_elements=limits.max_tensor_elements) for trial in trials]
     finally:
         run = read_run(spawner.wait(), limits, trials=len(trials))
+        shutil.rmtree(workdir, ignore_errors=True)  # the launcher removes it too, unless it was killed
     notes = submission.notes + tuple(_cell_notes(run, exercise.contract.function))
     base["sandbox"] = _sandbox_level(run)
     try:

@@ -1,0 +1,10 @@
+# attack: return a 10**8-element tensor (400 MB) for Q, after a correct backward pass
+# expect-status: failed
+# expect-score: 6
+import torch
+
+
+def q_backward(a, b):
+    Q = 3 * a**3 - b**2
+    Q.backward(torch.ones_like(Q))
+    return torch.zeros(10**8)
