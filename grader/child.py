@@ -28,7 +28,7 @@ from . import observe
 from .config import Limits
 from .exercise import Exercise
 from .inputs import Trial, build_inputs
-from .isolate import OWN_PROCESSES, STRONG, enter_process_namespace, isolate
+from .isolate import OWN_PROCESSES, PR_SET_PDEATHSIG, STRONG, enter_process_namespace, isolate, prctl
 from .protocol import SANDBOX_NOTE, frame
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
@@ -207,12 +207,7 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
 
 def _die_with_launcher() -> None:
     """Ask Linux to kill this process when the launcher dies, so killing it cannot free a submission from its limits."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def scrub_environment_block() -> None:

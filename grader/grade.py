@@ -61,7 +61,9 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         run = read_run(spawner.wait(), limits, trials=len(trials))
         shutil.rmtree(workdir, ignore_errors=True)  # the launcher removes it too, unless it was killed
     notes = submission.notes + tuple(_cell_notes(run, exercise.contract.function))
-    base["sandbox"] = _sandbox_level(run)
+    output = run.output[: limits.output_limit_kb << 10]
+    base.update(sandbox=_sandbox_level(run), output=output, seconds=run.seconds,
+                output_truncated=run.output_bytes > len(output.encode()))
     try:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
         states = [m for m in run.messages if m["kind"] == "state"]
@@ -70,10 +72,7 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
 
             checks, note = grade_states(exercise, oracle, states, settings)
             if checks is not None:
-                output = run.output[: limits.output_limit_kb << 10]
-                return Grade(checks=checks, output=output, seconds=run.seconds, notes=(*notes, note),
-                             output_truncated=run.output_bytes > len(output.encode()),
-                             **{**base, "public_seeds": (), "hidden_seeds": ()})
+                return Grade(checks=checks, notes=(*notes, note), **{**base, "public_seeds": (), "hidden_seeds": ()})
             error = GradeError("missing", f"{error.message}. {note}")
         if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
             checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
@@ -85,9 +84,7 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         error = GradeError("crash", f"the child sent back a result the grader could not read "
                                     f"({type(exc).__name__}: {exc})")
         checks = _all_failed(exercise, error)
-    output = run.output[: limits.output_limit_kb << 10]
-    return Grade(checks=checks, error=error, output=output, output_truncated=run.output_bytes > len(output.encode()),
-                 seconds=run.seconds, notes=notes, **base)
+    return Grade(checks=checks, error=error, notes=notes, **base)
 
 
 def _sandbox_level(run: Any) -> str:
@@ -104,13 +101,17 @@ def _cell_notes(run: Any, function: str) -> list[str]:
         if message["kind"] == "cell_error":
             info = message["error"]
             if info["kind"] == "syntax":
-                text = f"line {info['line']}: {info['message']}"
+                text = _syntax_text(info)
             else:
                 text = _exception_error(info, function, at_import=True).message
             notes.append(f"cell {message['cell']} failed and was skipped; later cells ran anyway: {text}")
         elif message["kind"] == "note" and not message["text"].startswith(SANDBOX_NOTE):
             notes.append(message["text"])
     return notes
+
+
+def _syntax_text(info: dict) -> str:
+    return f"line {info['line']}: {info['message']}"
 
 
 def _all_failed(exercise: Exercise, error: GradeError) -> tuple[CheckResult, ...]:
@@ -150,7 +151,7 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
         if message["kind"] == "error":
             info = message["error"]
             if info["kind"] == "syntax":
-                error = GradeError("syntax", f"line {info['line']}: {info['message']}", info["line"], info["code"])
+                error = GradeError("syntax", _syntax_text(info), info["line"], info["code"])
             elif info["kind"] == "missing":
                 defined = ", ".join(info.get("defined") or []) or "no functions"
                 error = GradeError("missing", f"the file does not define {function}(); it defines {defined}. "

@@ -36,6 +36,17 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+
+
+def prctl(option: int, value: int) -> bool:
+    """Set a Linux process attribute; False where there is no prctl (other systems) or it refused."""
+    try:
+        return _libc().prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def _enter_user_namespace(libc: ctypes.CDLL, flags: int) -> None:
     uid, gid = os.getuid(), os.getgid()
     if libc.unshare(flags | CLONE_NEWUSER) != 0:

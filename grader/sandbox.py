@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .child import ChildPlan, run_child
 from .config import Limits
+from .isolate import PR_SET_CHILD_SUBREAPER, prctl
 from .protocol import Malformed, check_message, decode, split_frames
 
 READ_CHUNK = 1 << 16
@@ -176,13 +177,7 @@ class RunningChild:
 
 def become_subreaper() -> bool:
     """Adopt orphaned descendants (Linux), so processes that left the child's session can still be found."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        return False
+    return prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
 def _own_children() -> list[int]:
