@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from . import __version__
-from .result import Grade
+from .result import CheckResult, Grade, GradeError
 
 
 def grade_to_dict(grade: Grade) -> dict[str, Any]:
@@ -33,3 +33,18 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
         "notes": list(grade.notes),
         "sandbox": grade.sandbox,
     }
+
+
+def grade_from_dict(data: dict[str, Any]) -> Grade:
+    """The Grade that grade_to_dict(grade) described: how a gradebook row becomes a Grade again."""
+    error = data["error"]
+    return Grade(
+        exercise=data["exercise"], title=data["title"], version=data["exercise_version"],
+        submission=data["submission"],
+        checks=tuple(CheckResult(name=c["name"], kind=c["kind"], passed=c["passed"], score=c["score"],
+                                 max_score=c["max_score"], message=c["message"], diagnosis=c["diagnosis"],
+                                 trial=c["trial"], mistake=c["mistake"]) for c in data["checks"]),
+        error=None if error is None else GradeError(**error),
+        output=data["output"], output_truncated=data["output_truncated"],
+        public_seeds=tuple(data["seeds"]["public"]), hidden_seeds=tuple(data["seeds"]["hidden"]),
+        seconds=data["seconds"], notes=tuple(data["notes"]), sandbox=data["sandbox"])

@@ -33,15 +33,23 @@ class Outcome:
     exception: dict | None = None
 
 
-def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *, spawner: Any,
-                     seeds: tuple[int, ...], oracle: Any = None) -> Grade:
-    """Run the submission in a sandboxed child while the oracle computes expectations here, then judge.
+@dataclass(frozen=True)
+class Pending:
+    """A submission ready to run: the plan for its child and what judging the run will need."""
 
-    `spawner` is a grader.spawner.Spawner started before any exercise was loaded.
-    """
+    exercise: Exercise
+    submission: Submission
+    settings: Settings
+    trials: tuple[Trial, ...]
+    plan: Any
+    base: dict
+
+
+def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
+            seeds: tuple[int, ...]) -> Grade | Pending:
+    """The child's plan for this submission, or at once its Grade when it cannot run at all."""
     from .child import ChildPlan
-    from .oracle import build_oracle, expect
-    from .sandbox import new_workdir, read_run
+    from .sandbox import new_workdir
 
     trials = make_trials(exercise.public_seeds, seeds)
     base = dict(exercise=exercise.id, title=exercise.title, version=exercise.version,
@@ -49,17 +57,47 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
     if submission.problem is not None:
         error = GradeError("syntax", submission.problem, submission.problem_line)
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
-    limits = settings.limits
-    workdir = new_workdir()
-    spawner.start(ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
-                            exercise=exercise.public(), trials=trials, limits=limits, workdir=workdir,
-                            hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir))))
+    plan = ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
+                     exercise=exercise.public(), trials=trials, limits=settings.limits, workdir=new_workdir(),
+                     hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir)))
+    return Pending(exercise, submission, settings, trials, plan, base)
+
+
+def expectations(oracle: Any, trials: tuple[Trial, ...], settings: Settings) -> list:
+    """The reference's values for each trial: the same for every submission given the same seeds."""
+    from .oracle import expect
+
+    return [expect(oracle, trial, max_elements=settings.limits.max_tensor_elements) for trial in trials]
+
+
+def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *, spawner: Any,
+                     seeds: tuple[int, ...], oracle: Any = None) -> Grade:
+    """Run the submission in a sandboxed child while the oracle computes expectations here, then judge.
+
+    `spawner` is a grader.spawner.Spawner started before any exercise was loaded.
+    """
+    from .oracle import build_oracle
+
+    pending = prepare(exercise, submission, settings, seeds=seeds)
+    if isinstance(pending, Grade):
+        return pending
+    spawner.start(pending.plan)
     try:
         oracle = oracle or build_oracle(exercise)
-        expectations = [expect(oracle, trial, max_elements=limits.max_tensor_elements) for trial in trials]
+        expected = expectations(oracle, pending.trials, settings)
     finally:
-        run = read_run(spawner.wait(), limits, trials=len(trials))
-        shutil.rmtree(workdir, ignore_errors=True)  # the launcher removes it too, unless it was killed
+        raw = spawner.wait()
+    return conclude(pending, raw, oracle, expected)
+
+
+def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
+    """Judge the child's raw run against the expectations; the child's working folder is removed here."""
+    from .sandbox import read_run
+
+    exercise, submission, settings, trials = pending.exercise, pending.submission, pending.settings, pending.trials
+    limits, base = settings.limits, dict(pending.base)
+    run = read_run(raw, limits, trials=len(trials))
+    shutil.rmtree(pending.plan.workdir, ignore_errors=True)  # the launcher removes it too, unless it was killed
     notes = submission.notes + tuple(_cell_notes(run, exercise.contract.function))
     output = run.output[: limits.output_limit_kb << 10]
     base.update(sandbox=_sandbox_level(run), output=output, seconds=run.seconds,
@@ -77,7 +115,7 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
         if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
             checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
         else:
-            checks = tuple(score_check(check, exercise, trials, expectations, outcomes, settings, cut_short)
+            checks = tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short)
                            for check in exercise.checks)
     except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
         # The frames passed validation yet could not be read: still the submission's crash, never the grader's.

@@ -61,3 +61,19 @@ class Grade:
         if self.error is not None:
             return "error"
         return "passed" if all(c.passed for c in self.checks) else "failed"
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    """One student's grades in a class, in exercise order: what batch grading stores and every export reads."""
+
+    student: str
+    grades: tuple[Grade, ...]
+
+    @property
+    def score(self) -> float:
+        return round(sum(g.score for g in self.grades), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(g.max_score for g in self.grades), 6)

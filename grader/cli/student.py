@@ -1,59 +1,18 @@
-"""The `grade` command: a thin click layer over the pipeline; the only module that prints or exits."""
+"""Commands for students: grade a file, list and show exercises, write a starter."""
 
 from __future__ import annotations
 
 import gc
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from . import __version__
-from .config import Settings, find_config, load_settings
-from .errors import GraderError
+from ..errors import GraderError
+from . import _fail, _settings, config_option, main
 
 FORMATS = ("text", "json")
-
-
-def _settings(config: str | None, **overrides: Any) -> Settings:
-    path = Path(config) if config else find_config(Path.cwd())
-    return load_settings(path).with_overrides(**overrides)
-
-
-class _DefaultToGrade(click.Group):
-    """`grade ex03 ...` means `grade run ex03 ...` when ex03 is not a command name."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
-            args = ["run", *args]
-        return super().parse_args(ctx, args)
-
-
-@click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="grade")
-def main() -> None:
-    """Grade PyTorch autograd exercises.
-
-    \b
-    grade ex03                 grade ./ex03.py (or ./ex03.ipynb)
-    grade ex03 my_answer.py    grade a named file
-    grade list                 list the exercises
-    grade show ex03            show an exercise's prompt and signature
-    grade start ex03           write the starter file ex03.py here
-    grade check-exercises      prove every exercise against its solutions
-    """
-
-
-def _fail(error: GraderError) -> None:
-    click.echo(f"error: {error.message}", err=True)
-    sys.exit(error.exit_code)
-
-
-config_option = click.option("--config", type=click.Path(dir_okay=False), default=None,
-                             help="config.yaml to use (default: the nearest one above this folder, or the bundled course).")
 
 
 @main.command("run")
@@ -74,10 +33,10 @@ def run_command(exercise_id: str, submission: str | None, output_format: str, se
     EXERCISE `all` grades every exercise the file answers (a notebook may answer several), with one total.
     """
     gc.disable()  # a one-shot process: skipping collection during torch's import saves ~0.1 s; the child re-enables it
-    from .errors import UsageError
-    from .exercise import exercise_files, load_exercise
-    from .grade import grade_submission, hidden_seeds
-    from .source import find_submission, read_submission
+    from ..errors import UsageError
+    from ..exercise import exercise_files, load_exercise
+    from ..grade import grade_submission, hidden_seeds
+    from ..source import find_submission, read_submission
 
     try:
         settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
@@ -89,7 +48,7 @@ def run_command(exercise_id: str, submission: str | None, output_format: str, se
             load_exercise(settings.exercises_dir, exercise_id)  # raises the "did you mean" usage error
         import torch  # noqa: F401 - imported once, before the fork, so the launcher and its children share it
 
-        from .spawner import Spawner
+        from ..spawner import Spawner
 
         # The launcher is forked before any exercise is read: no child can find a reference in its memory.
         # It is not warmed up: its child imports what autograd needs while this process computes the oracle.
@@ -117,7 +76,7 @@ def run_command(exercise_id: str, submission: str | None, output_format: str, se
 def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> None:
     score, max_score = sum(g.score for g in grades), sum(g.max_score for g in grades)
     if output_format == "json":
-        from .export import grade_to_dict
+        from ..export import grade_to_dict
 
         if not every:
             click.echo(json.dumps(grade_to_dict(grades[0]), indent=2))
@@ -127,7 +86,7 @@ def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> No
                                "max_score": round(max_score, 6), "exercises": [grade_to_dict(g) for g in grades]},
                               indent=2))
         return
-    from .report import render
+    from ..report import render
 
     click.echo(("\n\n" + "=" * 72 + "\n\n").join(render(g, colour=colour) for g in grades))
     if every:
@@ -139,7 +98,7 @@ def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> No
 @config_option
 def list_command(config: str | None) -> None:
     """List the exercises with their titles and points."""
-    from .exercise import exercise_files, parse_exercise
+    from ..exercise import exercise_files, parse_exercise
 
     try:
         settings = _settings(config)
@@ -155,7 +114,7 @@ def list_command(config: str | None) -> None:
 @config_option
 def show_command(exercise_id: str, config: str | None) -> None:
     """Print an exercise's prompt and the function to define."""
-    from .exercise import load_exercise
+    from ..exercise import load_exercise
 
     try:
         exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
@@ -175,8 +134,8 @@ def show_command(exercise_id: str, config: str | None) -> None:
 @config_option
 def start_command(exercise_id: str, notebook: bool, force: bool, config: str | None) -> None:
     """Write the starter file EXERCISE.py (or EXERCISE.ipynb) into the current folder."""
-    from .errors import UsageError
-    from .exercise import load_exercise
+    from ..errors import UsageError
+    from ..exercise import load_exercise
 
     try:
         exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
@@ -184,54 +143,14 @@ def start_command(exercise_id: str, notebook: bool, force: bool, config: str | N
         if target.exists() and not force:
             raise UsageError(f"{target.name} already exists; keeping your work. Use --force to overwrite it.")
         if notebook:
-            from .notebook import starter_notebook
+            from ..notebook import starter_notebook
 
             target.write_text(starter_notebook(exercise), encoding="utf-8")
         else:
-            from .starter import starter_text
+            from ..starter import starter_text
 
             target.write_text(starter_text(exercise), encoding="utf-8")
     except GraderError as error:
         _fail(error)
         return
     click.echo(f"wrote {target.name}: define {exercise.contract.function}(), then run: grade {exercise.id}")
-
-
-@main.command("check-exercises")
-@config_option
-def check_exercises_command(config: str | None) -> None:
-    """Validate every exercise; its solution must score full marks, each known-wrong variant its diagnosis."""
-    from .selfcheck import check_all
-
-    try:
-        settings = _settings(config)
-        problems = 0
-        for line in check_all(settings):
-            click.echo(("  ok    " if line.ok else "  FAIL  ") + line.text)
-            problems += not line.ok
-    except GraderError as error:
-        _fail(error)
-        return
-    click.echo(f"\n{'all exercises check out' if not problems else f'{problems} problem(s)'}")
-    sys.exit(1 if problems else 0)
-
-
-def run() -> None:
-    """The `grade` console script: main(), then exit without tearing the interpreter down.
-
-    Unloading torch at interpreter exit takes 0.3-0.7 s on this machine, longer than the rest of a grading run
-    after the import; every file is closed and the launcher reaped by then, so skip it.
-    """
-    try:
-        main()
-        code = 0
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        if done.code is not None and not isinstance(done.code, int):
-            print(done.code, file=sys.stderr)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            code = code or 1
-    os._exit(code)
