@@ -29,4 +29,5 @@ ERROR_KINDS: dict[str, str] = {
     "memory": "the submission used more memory than allowed",
     "crash": "the process running the submission exited early or died on a signal",
     "output_limit": "the submission printed more than the output limit",
+    "no_submission": "the student handed in no file for an assigned exercise (batch grading)",
 }

@@ -6,13 +6,14 @@ import secrets
 import shutil
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import Settings
 from .exercise import Check, Exercise
 from .inputs import Trial, make_trials
-from .result import CheckResult, Grade, GradeError
 from .protocol import SANDBOX_NOTE
+from .result import CheckResult, Grade, GradeError
 from .source import Submission, units_for
 
 MEMORY_HINTS = ("can't allocate memory", "not enough memory", "DefaultCPUAllocator", "out of memory")
@@ -46,8 +47,11 @@ class Pending:
 
 
 def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
-            seeds: tuple[int, ...]) -> Grade | Pending:
-    """The child's plan for this submission, or at once its Grade when it cannot run at all."""
+            seeds: tuple[int, ...], hide: tuple[Path, ...] = ()) -> Grade | Pending:
+    """The child's plan for this submission, or at once its Grade when it cannot run at all.
+
+    The child never sees the exercises and solutions folders, nor the folders in `hide`, where the kernel allows.
+    """
     from .child import ChildPlan
     from .sandbox import new_workdir
 
@@ -59,7 +63,7 @@ def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
     plan = ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
                      exercise=exercise.public(), trials=trials, limits=settings.limits, workdir=new_workdir(),
-                     hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir)))
+                     hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir, *hide)))
     return Pending(exercise, submission, settings, trials, plan, base)
 
 
@@ -123,6 +127,12 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
                                     f"({type(exc).__name__}: {exc})")
         checks = _all_failed(exercise, error)
     return Grade(checks=checks, error=error, notes=notes, **base)
+
+
+def ungraded(exercise: Exercise, error: GradeError, *, submission: str = "") -> Grade:
+    """A zero for every check, with the reason: e.g. an assigned exercise the student handed in nothing for."""
+    return Grade(exercise=exercise.id, title=exercise.title, version=exercise.version, submission=submission,
+                 checks=_all_failed(exercise, error), error=error, public_seeds=exercise.public_seeds)
 
 
 def _sandbox_level(run: Any) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 
-from .result import Grade
+from .result import Grade, StudentResult
 
 OUTPUT_LINES = 20
 
@@ -64,3 +65,20 @@ def _seeds(grade: Grade) -> str:
         text += (f"; hidden seeds {hidden} (reproduce with: grade {grade.exercise} --seed {grade.hidden_seeds[0]} "
                  f"--hidden {len(grade.hidden_seeds)})")
     return text
+
+
+def class_summary(results: list[StudentResult], *, graded: int, unchanged: int) -> str:
+    """After a batch: per exercise the class mean, how many passed, and why the others did not finish."""
+    lines = [f"graded {graded} submission(s), kept {unchanged} unchanged; {len(results)} student(s) in the gradebook"]
+    by_exercise: dict[str, list[Grade]] = {}
+    for result in results:
+        for grade in result.grades:
+            by_exercise.setdefault(grade.exercise, []).append(grade)
+    for exercise, grades in by_exercise.items():
+        mean = sum(g.score for g in grades) / len(grades)
+        passed = sum(g.status == "passed" for g in grades)
+        kinds = Counter(g.error.kind for g in grades if g.error is not None)
+        errors = ", ".join(f"{count} {kind}" for kind, count in kinds.most_common())
+        lines.append(f"  {exercise}: mean {mean:.2f}/{_points(grades[0].max_score)}, {passed}/{len(grades)} full "
+                     f"marks" + (f"; not graded to the end: {errors}" if errors else ""))
+    return "\n".join(lines)

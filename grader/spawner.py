@@ -115,6 +115,18 @@ class Spawner:
         self.pid, self._requests, self._replies = pid, requests_w, replies_r
         self._limit_s = 0.0
 
+    @classmethod
+    def adopt(cls, pid: int, requests: int, replies: int) -> "Spawner":
+        """A handle on a launcher started elsewhere (grader.pool's zygote), given its pid and pipe ends."""
+        spawner = cls.__new__(cls)
+        spawner.pid, spawner._requests, spawner._replies, spawner._limit_s = pid, requests, replies, 0.0
+        return spawner
+
+    @property
+    def reply_fd(self) -> int:
+        """The pipe the launcher answers on: readable once a run has ended (for select)."""
+        return self._replies
+
     @staticmethod
     def _serve_forever(requests: int, replies: int) -> NoReturn:
         code = 0

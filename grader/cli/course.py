@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -27,3 +29,99 @@ def check_exercises_command(config: str | None) -> None:
         return
     click.echo(f"\n{'all exercises check out' if not problems else f'{problems} problem(s)'}")
     sys.exit(1 if problems else 0)
+
+
+def _gradebook_path(gradebook: str | None, config: str | None) -> Path:
+    """--gradebook, else grades/gradebook.sqlite in the course folder (beside config.yaml), else here."""
+    from ..config import find_config
+    from ..gradebook import FILENAME
+
+    if gradebook:
+        return Path(gradebook)
+    found = Path(config) if config else find_config(Path.cwd())
+    return (found.resolve().parent if found else Path.cwd()) / "grades" / FILENAME
+
+
+gradebook_option = click.option("--gradebook", type=click.Path(dir_okay=False), default=None,
+                                help="The gradebook file (default: grades/gradebook.sqlite in the course folder).")
+
+
+@main.command("batch")
+@click.argument("submissions", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--exercises", default=None, metavar="IDS",
+              help="Comma-separated exercises to grade, e.g. ex01,ex03; a student with no file for one gets a zero "
+                   "with the reason (default: every exercise anyone in the class answered).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Regrade everything, including submissions graded before and unchanged.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=None, help="Seconds per submission.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=16), default=None, help="Megabytes per submission.")
+@gradebook_option
+@config_option
+def batch_command(submissions: Path, exercises: str | None, workers: int | None, force: bool,
+                  timeout_s: float | None, memory_mb: int | None, gradebook: str | None, config: str | None) -> None:
+    """Grade a class: SUBMISSIONS holds one folder per student (the folder name is the student id).
+
+    Grades are stored in the gradebook as they land; run again after a crash and it goes on where it stopped,
+    regrading nothing unchanged.
+    """
+    from ..exercise import exercise_files
+    from ..roster import read_roster, select_exercises
+
+    try:
+        settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
+        known = list(exercise_files(settings.exercises_dir))
+        roster = read_roster(submissions, known, select_exercises(known, exercises))
+        book_path = _gradebook_path(gradebook, config)
+        workers = workers or len(os.sched_getaffinity(0))
+        _echo_ignored(roster.ignored)
+        click.echo(f"{len(roster.students)} students, {len(roster.exercises)} exercises "
+                   f"({', '.join(roster.exercises)}); gradebook {book_path}")
+        summary = _grade_class(roster, settings, book_path, workers=workers, force=force, root=submissions)
+    except GraderError as error:
+        _fail(error)
+        return
+    click.echo(summary)
+
+
+def _echo_ignored(ignored: tuple[str, ...], shown: int = 10) -> None:
+    if ignored:
+        click.echo(f"ignored {len(ignored)} file(s) that match no exercise:", err=True)
+        for line in ignored[:shown]:
+            click.echo(f"  {line}", err=True)
+        if len(ignored) > shown:
+            click.echo(f"  ... and {len(ignored) - shown} more", err=True)
+
+
+def _grade_class(roster, settings, book_path: Path, *, workers: int, force: bool, root: Path) -> str:  # noqa: ANN001
+    """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded."""
+    from ..spawner import warm_up
+
+    warm_up()  # imports torch and runs autograd and an optimizer step once, for every launcher forked later
+    from ..batch import Course, run_batch, seed_base, to_grade
+    from ..gradebook import Gradebook
+    from ..pool import Launchers, Zygote
+    from ..progress import Progress
+    from ..report import class_summary
+
+    book_path.parent.mkdir(parents=True, exist_ok=True)
+    with Zygote() as zygote, Gradebook(book_path) as book:
+        course = Course(settings, roster.exercises, seed_base(book),
+                        hide=(root.resolve(), book_path.resolve().parent))
+        todo = to_grade(roster.jobs, book, course, force=force)
+        unchanged = len(roster.jobs) - len(todo)
+        if unchanged:
+            click.echo(f"{unchanged} submission(s) unchanged since they were graded: kept (--force regrades them)")
+        progress = Progress(total=len(todo), terminal=sys.stderr.isatty())
+        launchers = Launchers(zygote, min(workers, max(len(todo), 1)))
+        try:
+            for done in run_batch(todo, course, launchers, book, root=root.resolve()):
+                error = done.grade.error
+                line = progress.update(problem=error is not None and error.kind != "no_submission")
+                if line:
+                    click.echo(line, nl=False, err=True)
+        finally:
+            launchers.close()
+        results = book.results(exercises=roster.exercises)
+    students = set(roster.students)
+    return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged)
