@@ -138,6 +138,16 @@ class Gradebook:
                 [(student, grade.exercise, i, c.name, c.kind, int(c.passed), c.score, c.max_score, c.diagnosis,
                   c.message, c.trial, c.mistake) for i, c in enumerate(grade.checks)])
 
+    def answered(self) -> tuple[str, ...]:
+        """The exercises at least one student handed something in for, sorted."""
+        return tuple(e for (e,) in self._db.execute(
+            "SELECT DISTINCT exercise FROM grades WHERE error_kind IS NOT 'no_submission' ORDER BY exercise"))
+
+    def assigned(self) -> tuple[str, ...] | None:
+        """The exercises of the last batch (its --exercises, else those anyone answered); None before any."""
+        stored = self.meta("exercises")
+        return tuple(json.loads(stored)) if stored is not None else None
+
     def results(self, *, exercises: tuple[str, ...] | None = None) -> list[StudentResult]:
         """Every student's grades, students sorted, exercises in catalog order (only `exercises` if given)."""
         by_student: dict[str, dict[str, Grade]] = {}

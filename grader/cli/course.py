@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -75,9 +76,10 @@ def batch_command(submissions: Path, exercises: str | None, workers: int | None,
         book_path = _gradebook_path(gradebook, config)
         workers = workers or len(os.sched_getaffinity(0))
         _echo_ignored(roster.ignored)
-        click.echo(f"{len(roster.students)} students, {len(roster.exercises)} exercises "
-                   f"({', '.join(roster.exercises)}); gradebook {book_path}")
-        summary = _grade_class(roster, settings, book_path, workers=workers, force=force, root=submissions)
+        click.echo(f"{len(roster.students)} students, {len(roster.jobs)} submissions over {len(roster.exercises)} "
+                   f"exercise(s) ({', '.join(roster.exercises)}); gradebook {book_path}")
+        summary = _grade_class(roster, settings, book_path, selected=exercises is not None, workers=workers,
+                               force=force, root=submissions)
     except GraderError as error:
         _fail(error)
         return
@@ -93,7 +95,8 @@ def _echo_ignored(ignored: tuple[str, ...], shown: int = 10) -> None:
             click.echo(f"  ... and {len(ignored) - shown} more", err=True)
 
 
-def _grade_class(roster, settings, book_path: Path, *, workers: int, force: bool, root: Path) -> str:  # noqa: ANN001
+def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: int, force: bool,  # noqa: ANN001
+                 root: Path) -> str:
     """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded."""
     from ..spawner import warm_up
 
@@ -122,6 +125,8 @@ def _grade_class(roster, settings, book_path: Path, *, workers: int, force: bool
                     click.echo(line, nl=False, err=True)
         finally:
             launchers.close()
-        results = book.results(exercises=roster.exercises)
+        assigned = roster.exercises if selected else book.answered()
+        book.set_meta("exercises", json.dumps(assigned))
+        results = book.results(exercises=assigned)
     students = set(roster.students)
     return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged)

@@ -1,0 +1,187 @@
+"""`grade batch` end to end, as an instructor runs it: a class folder in, a gradebook out, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+STRONG = "namespaces (no network; the course's"
+
+
+def _grade(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def _rows(book: Path) -> dict[tuple[str, str], dict]:
+    db = sqlite3.connect(book)
+    db.row_factory = sqlite3.Row
+    return {(r["student"], r["exercise"]): dict(r) for r in db.execute("SELECT * FROM grades")}
+
+
+def _notebook(path: Path, *sources: str) -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    root = tmp_path_factory.mktemp("class") / "submissions"
+    book = root.parent / "grades" / "gradebook.sqlite"
+    files = {
+        "alice/ex03.py": (SOLUTIONS / "ex03.py").read_text(),
+        "alice/ex01.py": (SOLUTIONS / "ex01.py").read_text(),
+        "bob/ex03.py": (SOLUTIONS / "wrong" / "ex03_accumulated.py").read_text(),
+        "carol/ex03.py": "raise RuntimeError('carol broke it')\n",
+        "dave/ex03.py": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n",
+        "erin/ex03.py": "def q_backward(a, b):\n    while True:\n        pass\n",
+        "mallory/ex03.py": (
+            "import os\n"
+            f"def probe(path):\n"
+            f"    try:\n        return open(path).read()[:40]\n"
+            f"    except OSError as exc:\n        return type(exc).__name__\n"
+            f"print('BOB:', probe({str(root / 'bob' / 'ex03.py')!r}))\n"
+            f"print('BOOK:', probe({str(book)!r}))\n"
+            f"try:\n    open({str(book.parent / 'planted')!r}, 'w').write('x')\n    print('PLANTED')\n"
+            f"except OSError as exc:\n    print('NOT PLANTED', type(exc).__name__)\n"
+            + (SOLUTIONS / "ex03.py").read_text()),
+        "gina/README.txt": "I will hand it in tomorrow\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "frank").mkdir()
+    _notebook(root / "frank" / "homework.ipynb", "import torch", (SOLUTIONS / "ex03.py").read_text())
+    done = _grade("batch", root, "--gradebook", book, "--timeout", "1.5", "--workers", "2")
+    return root, book, done
+
+
+def test_every_student_gets_a_grade_and_a_reason(graded_class) -> None:
+    root, book, done = graded_class
+    assert done.returncode == 0, done.stderr
+    rows = _rows(book)
+    students = {"alice", "bob", "carol", "dave", "erin", "frank", "gina", "mallory"}
+    assert {(s, e) for s in students for e in ("ex01", "ex03")} <= set(rows)  # and no_submission for the rest
+    assert {e for (s, e), row in rows.items() if row["error_kind"] != "no_submission"} == {"ex01", "ex03"}
+    status = {key: (row["status"], row["score"], row["error_kind"]) for key, row in rows.items()}
+    assert status[("alice", "ex03")] == ("passed", 10.0, None)
+    assert status[("alice", "ex01")] == ("passed", 10.0, None)
+    assert status[("bob", "ex03")][:2] == ("failed", 4.0)
+    assert status[("carol", "ex03")] == ("error", 0.0, "exception")
+    assert status[("erin", "ex03")] == ("error", 0.0, "timeout")
+    assert status[("frank", "ex03")] == ("passed", 10.0, None)  # homework.ipynb answers ex03 ...
+    assert status[("frank", "ex01")] == ("error", 0.0, "no_submission")  # ... and not ex01
+    assert "homework.ipynb define neither" in json.loads(rows[("frank", "ex01")]["report"])["error"]["message"]
+    assert status[("gina", "ex03")] == ("error", 0.0, "no_submission")
+    assert "gina/README.txt: not a .py file or notebook" in done.stderr
+    assert json.loads(rows[("bob", "ex03")]["report"])["submission"] == "bob/ex03.py"
+    assert {row["grader_version"] for row in rows.values()} == {"0.1.0"}
+    hidden = {row["seeds"] for key, row in rows.items() if key[1] == "ex03" and row["error_kind"] != "no_submission"}
+    assert len(hidden) == 1  # one set of hidden trials for the class
+    assert "ex03: mean" in done.stdout and "1 timeout" in done.stdout
+
+
+def test_a_submission_that_kills_its_launcher_costs_only_its_own_grade(graded_class) -> None:
+    _, book, _ = graded_class
+    rows = _rows(book)
+    assert rows[("dave", "ex03")]["status"] == "error"
+    assert rows[("dave", "ex03")]["error_kind"] in ("crash", "exception")
+    # the students graded after dave on the same launchers were graded normally
+    assert rows[("frank", "ex03")]["status"] == rows[("mallory", "ex03")]["status"] == "passed"
+
+
+def test_a_submission_cannot_see_other_students_or_the_gradebook(graded_class) -> None:
+    _, book, _ = graded_class
+    report = json.loads(_rows(book)[("mallory", "ex03")]["report"])
+    if not report["sandbox"].startswith(STRONG):
+        pytest.skip(f"this machine gives no namespaces, so folders cannot be hidden: {report['sandbox']}")
+    assert "BOB: FileNotFoundError" in report["output"]
+    assert "BOOK: FileNotFoundError" in report["output"]
+    assert "NOT PLANTED" in report["output"] and not (book.parent / "planted").exists()
+
+
+def test_a_second_run_regrades_only_what_changed(graded_class) -> None:
+    root, book, _ = graded_class
+    before = _rows(book)
+    (root / "bob" / "ex03.py").write_text((SOLUTIONS / "ex03.py").read_text(), encoding="utf-8")
+    again = _grade("batch", root, "--gradebook", book, "--timeout", "1.5")
+    assert again.returncode == 0, again.stderr
+    assert "79 submission(s) unchanged" in again.stdout and "graded 1 submission(s)" in again.stdout
+    after = _rows(book)
+    assert after[("bob", "ex03")]["status"] == "passed"
+    assert after[("alice", "ex03")]["graded_at"] == before[("alice", "ex03")]["graded_at"]
+    forced = _grade("batch", root, "--gradebook", book, "--timeout", "1.5", "--exercises", "ex01", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "graded 8 submission(s)" in forced.stdout
+
+
+def test_bad_input_is_refused_with_the_reason(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = _grade("batch", empty, "--gradebook", tmp_path / "gb.sqlite")
+    assert done.returncode == 2 and "no student folders" in done.stderr
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    corrupt = tmp_path / "corrupt.sqlite"
+    corrupt.write_bytes(b"garbage" * 100)
+    done = _grade("batch", tmp_path / "class", "--gradebook", corrupt)
+    assert done.returncode == 2 and "left untouched" in done.stderr
+    assert corrupt.read_bytes() == b"garbage" * 100
+
+
+def _alive(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_kill_9_in_the_middle_loses_nothing_and_the_next_run_goes_on(tmp_path: Path) -> None:
+    root = tmp_path / "slow-class"
+    book = tmp_path / "gb.sqlite"
+    slow = (SOLUTIONS / "ex03.py").read_text() + "\nimport time\ntime.sleep(0.4)\n"
+    for i in range(10):
+        (root / f"s{i:02d}").mkdir(parents=True)
+        (root / f"s{i:02d}" / "ex03.py").write_text(slow, encoding="utf-8")
+    command = [sys.executable, "-m", "grader", "batch", str(root), "--gradebook", str(book), "--workers", "1"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not book.exists() or len(_safe_rows(book)) < 3):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    kept = _safe_rows(book)
+    assert 3 <= len(kept) < 10
+    deadline = time.monotonic() + 5
+    while _alive(str(root)) and time.monotonic() < deadline:  # the zygote, launchers and children die with it
+        time.sleep(0.05)
+    assert _alive(str(root)) == []
+    again = _grade("batch", root, "--gradebook", book)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(kept)} submission(s) unchanged" in again.stdout
+    rows = _rows(book)
+    assert len(rows) == 10 and {r["status"] for r in rows.values()} == {"passed"}
+    assert all(rows[key]["graded_at"] == kept[key] for key in kept)
+
+
+def _safe_rows(book: Path) -> dict[tuple[str, str], str]:
+    try:
+        db = sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=5)
+        return {(s, e): t for s, e, t in db.execute("SELECT student, exercise, graded_at FROM grades")}
+    except sqlite3.OperationalError:
+        return {}
