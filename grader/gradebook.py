@@ -144,7 +144,7 @@ class Gradebook:
             "SELECT DISTINCT exercise FROM grades WHERE error_kind IS NOT 'no_submission' ORDER BY exercise"))
 
     def assigned(self) -> tuple[str, ...] | None:
-        """The exercises of the last batch (its --exercises, else those anyone answered); None before any."""
+        """The exercises of every batch so far (each one's --exercises, else those anyone answered); None before any."""
         stored = self.meta("exercises")
         return tuple(json.loads(stored)) if stored is not None else None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import GraderError
+from ..errors import GraderError, UsageError
 from . import _fail, _settings, config_option, main
 
 
@@ -125,8 +125,54 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
                     click.echo(line, nl=False, err=True)
         finally:
             launchers.close()
-        assigned = roster.exercises if selected else book.answered()
+        assigned = tuple(sorted({*(roster.exercises if selected else book.answered()), *(book.assigned() or ())}))
         book.set_meta("exercises", json.dumps(assigned))
         results = book.results(exercises=assigned)
     students = set(roster.students)
     return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged)
+
+
+def _load_results(gradebook: str | None, config: str | None, exercises: str | None) -> list:
+    """The class's StudentResults from the gradebook, for the assigned exercises or the ones given."""
+    from ..gradebook import Gradebook
+    from ..roster import select_exercises
+
+    path = _gradebook_path(gradebook, config)
+    if not path.is_file():
+        raise UsageError(f"{path}: no gradebook here yet; run `grade batch SUBMISSIONS` first (or pass --gradebook)")
+    with Gradebook(path) as book:
+        assigned = book.assigned() or book.answered()
+        chosen = select_exercises(list(assigned), exercises) if exercises else assigned
+        return book.results(exercises=chosen)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+exercises_option = click.option("--exercises", default=None, metavar="IDS",
+                                help="Only these exercises, e.g. ex01,ex03 (default: those of every batch so far).")
+
+
+@main.command("report")
+@click.option("-o", "--output", default="class-report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the page ('-' for standard output).")
+@click.option("--title", default="Class report", show_default=True, help="The page's title.")
+@exercises_option
+@gradebook_option
+@config_option
+def report_command(output: str, title: str, exercises: str | None, gradebook: str | None,
+                   config: str | None) -> None:
+    """Write the class report: one offline HTML page with score charts, failure rates and common mistakes."""
+    from ..classreport import render_class_report
+
+    try:
+        results = _load_results(gradebook, config, exercises)
+    except GraderError as error:
+        _fail(error)
+        return
+    _write(render_class_report(results, title=title), output)

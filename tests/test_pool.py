@@ -1,0 +1,58 @@
+"""The zygote and its launchers: a lost launcher is replaced by a fresh one, and a hung one is found out."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from conftest import _course
+
+from grader.grade import prepare
+from grader.pool import Launchers, Zygote
+from grader.source import read_submission
+
+ZYGOTE = Zygote()  # made at import, like the module-level launcher in conftest: before this module reads exercises
+
+
+def _plan(tmp_path: Path, code: str):
+    settings, exercise, _ = _course()
+    path = tmp_path / "ex03.py"
+    path.write_text(code, encoding="utf-8")
+    return prepare(exercise, read_submission(path), settings.with_overrides(timeout_s=3.0), seeds=(1,)).plan
+
+
+def test_a_killed_launcher_is_reported_lost_and_replaced_by_one_that_works(tmp_path: Path) -> None:
+    launchers = Launchers(ZYGOTE, 1)
+    try:
+        first = launchers.spawners[0]
+        os.kill(first.pid, signal.SIGKILL)
+        first.start(_plan(tmp_path, "x = 1\n"))
+        assert first.wait().lost is not None
+        fresh = launchers.replace(first)
+        assert launchers.spawners == [fresh] and fresh.pid != first.pid
+        fresh.start(_plan(tmp_path, "print('hello from the fresh launcher')\n"))
+        run = fresh.wait()
+        assert run.lost is None and b"hello from the fresh launcher" in run.output
+    finally:
+        launchers.close()
+
+
+def test_a_launcher_that_stops_answering_is_overdue_and_one_that_answers_is_ready(tmp_path: Path) -> None:
+    launchers = Launchers(ZYGOTE, 2)
+    try:
+        quick, stuck = launchers.spawners
+        quick.start(_plan(tmp_path, "x = 1\n"))
+        os.kill(stuck.pid, signal.SIGSTOP)
+        stuck.start(_plan(tmp_path, "x = 1\n"))
+        started = time.monotonic()
+        answered, overdue = launchers.ready({quick: started + 30, stuck: started + 30}, 10.0)
+        assert answered == [quick] and overdue == []
+        assert quick.wait().lost is None
+        answered, overdue = launchers.ready({stuck: time.monotonic() + 0.2}, 10.0)
+        assert answered == [] and overdue == [stuck] and time.monotonic() - started < 5
+        fresh = launchers.replace(stuck)
+        assert stuck not in launchers.spawners and fresh in launchers.spawners
+    finally:
+        launchers.close()
