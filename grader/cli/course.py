@@ -176,3 +176,50 @@ def report_command(output: str, title: str, exercises: str | None, gradebook: st
         _fail(error)
         return
     _write(render_class_report(results, title=title), output)
+
+
+EXPORT_FORMATS = ("csv", "json", "canvas", "junit", "gradescope")
+
+
+@main.command("export")
+@click.option("--format", "kind", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True,
+              help="csv: a row per student, a column per exercise and a total; json: every check; canvas: a Canvas "
+                   "gradebook import; junit: JUnit XML; gradescope: results.json of one --student.")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Where to write (default: standard output).")
+@click.option("--student", default=None, help="The student, for --format gradescope.")
+@click.option("--canvas-assignment", default=None, metavar="TITLE",
+              help="canvas: one column with this title summing the exercises (default: a column per exercise).")
+@click.option("--canvas-id", type=int, default=None, help="canvas: the Canvas assignment id of --canvas-assignment.")
+@click.option("--canvas-match", type=click.Choice(("sis_login_id", "sis_user_id", "id")), default="sis_login_id",
+              show_default=True, help="canvas: the column that holds the student id (the folder name).")
+@click.option("--canvas-section", default="", help="canvas: the Section cell of every row.")
+@exercises_option
+@gradebook_option
+@config_option
+def export_command(kind: str, output: str | None, student: str | None, canvas_assignment: str | None,
+                   canvas_id: int | None, canvas_match: str, canvas_section: str, exercises: str | None,
+                   gradebook: str | None, config: str | None) -> None:
+    """Export the gradebook for a gradebook, a CI system or Gradescope (formats in docs/exports.md)."""
+    from ..exports import CanvasAssignment, gradescope_results, render
+
+    try:
+        results = _load_results(gradebook, config, exercises)
+        if kind == "gradescope":
+            chosen = [r for r in results if r.student == student]
+            if not chosen:
+                raise UsageError("--format gradescope needs --student, one of the gradebook's students"
+                                 if student is None else f"--student {student!r}: not in the gradebook")
+            text = json.dumps(gradescope_results(list(chosen[0].grades)), indent=2, ensure_ascii=False) + "\n"
+        elif kind == "canvas":
+            columns = None
+            if canvas_assignment is not None:
+                every = tuple(dict.fromkeys(g.exercise for r in results for g in r.grades))
+                columns = [CanvasAssignment(canvas_assignment, every, canvas_id)]
+            text = render(kind, results, assignments=columns, match_on=canvas_match, section=canvas_section)
+        else:
+            text = render(kind, results)
+    except GraderError as error:
+        _fail(error)
+        return
+    _write(text, output)
