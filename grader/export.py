@@ -1,4 +1,4 @@
-"""Grade(s) -> the plain data other programs read."""
+"""Grade(s) -> the plain data other programs read, and back; grader.exports renders it into platform formats."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import dataclasses
 from typing import Any
 
 from . import __version__
-from .result import CheckResult, Grade, GradeError
+from .result import CheckResult, Grade, GradeError, StudentResult
+
+CLASS_SCHEMA = 1  # the version of results_to_dict's shape; results_from_dict refuses any other
 
 
 def grade_to_dict(grade: Grade) -> dict[str, Any]:
@@ -48,3 +50,27 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
         output=data["output"], output_truncated=data["output_truncated"],
         public_seeds=tuple(data["seeds"]["public"]), hidden_seeds=tuple(data["seeds"]["hidden"]),
         seconds=data["seconds"], notes=tuple(data["notes"]), sandbox=data["sandbox"])
+
+
+def results_to_dict(results: list[StudentResult] | tuple[StudentResult, ...]) -> dict[str, Any]:
+    """A class's results as one document: the exercises with their points, then every student's grades."""
+    exercises: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for grade in result.grades:
+            exercises.setdefault(grade.exercise, {"exercise": grade.exercise, "title": grade.title,
+                                                  "max_score": grade.max_score})
+    return {
+        "schema": CLASS_SCHEMA,
+        "grader_version": __version__,
+        "exercises": list(exercises.values()),
+        "max_score": round(sum(e["max_score"] for e in exercises.values()), 6),
+        "students": [{"student": r.student, "score": r.score, "max_score": r.max_score,
+                      "grades": [grade_to_dict(g) for g in r.grades]} for r in results],
+    }
+
+
+def results_from_dict(data: dict[str, Any]) -> list[StudentResult]:
+    """The StudentResults that results_to_dict(results) described."""
+    if data.get("schema") != CLASS_SCHEMA:
+        raise ValueError(f"class results schema {data.get('schema')!r}: this grader reads schema {CLASS_SCHEMA}")
+    return [StudentResult(s["student"], tuple(grade_from_dict(g) for g in s["grades"])) for s in data["students"]]

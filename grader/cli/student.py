@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import gc
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import click
 from ..errors import GraderError
 from . import _fail, _settings, config_option, main
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "classroom", "gradescope", "junit")
+SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the document: exit 0 when grading worked
 
 
 @main.command("run")
@@ -67,13 +70,60 @@ def run_command(exercise_id: str, submission: str | None, output_format: str, se
             raise UsageError(f"{submission} answers none of the exercises: it defines none of their functions "
                              f"and holds none of their notebook variables")
     except GraderError as error:
+        if output_format == "classroom":
+            from ..exports import encode, error_payload
+
+            unwritten = _publish_classroom(encode(error_payload(error.message, test_code=f"grade {exercise_id}")),
+                                           summary=None)
+            if unwritten is not None:
+                click.echo(f"error: {unwritten.message}", err=True)
         _fail(error)
         return
     _print(grades, every=every, output_format=output_format, colour=sys.stdout.isatty() if color is None else color)
-    sys.exit(0 if all(g.status == "passed" for g in grades) else 1)
+    sys.exit(0 if output_format in SCORE_CARRYING or all(g.status == "passed" for g in grades) else 1)
+
+
+def _publish_classroom(result: str, *, summary: str | None) -> GraderError | None:
+    """Print the runner result as stdout's last line; append it (and the summary) where GitHub Actions reads them.
+
+    GitHub names the files in GITHUB_OUTPUT and GITHUB_STEP_SUMMARY; returns the error when one cannot be written.
+    """
+    click.echo(result)
+    for variable, text in (("GITHUB_OUTPUT", f"result={result}\n"), ("GITHUB_STEP_SUMMARY", summary)):
+        target = os.environ.get(variable)
+        if target and text is not None:
+            try:
+                with open(target, "a", encoding="utf-8") as sink:
+                    sink.write(text)
+            except OSError as problem:
+                return GraderError(f"cannot append to ${variable} ({target}): {problem.strerror or problem}")
+    return None
+
+
+def _print_platform(grades: list, output_format: str) -> None:
+    """Print one submission's grades as GitHub Classroom, Gradescope or JUnit read them."""
+    from .. import exports
+
+    if output_format == "gradescope":
+        click.echo(json.dumps(exports.gradescope_results(grades), indent=2, ensure_ascii=False))
+    elif output_format == "junit":
+        stamp = datetime.datetime.now().isoformat(timespec="seconds")
+        click.echo(exports.submission_junit(grades, timestamp=stamp), nl=False)
+    else:  # classroom: the report to stderr (the log), annotations then the payload to stdout
+        root = Path.cwd()
+        click.echo(exports.classroom_log(grades), err=True)
+        for line in exports.annotations(grades, root=root):
+            click.echo(line)
+        result = exports.classroom_result(grades, root=root)
+        unwritten = _publish_classroom(result, summary=exports.step_summary(grades))
+        if unwritten is not None:
+            _fail(unwritten)
 
 
 def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> None:
+    if output_format in ("classroom", "gradescope", "junit"):
+        _print_platform(grades, output_format)
+        return
     score, max_score = sum(g.score for g in grades), sum(g.max_score for g in grades)
     if output_format == "json":
         from ..export import grade_to_dict

@@ -1,0 +1,79 @@
+"""What a student may be shown on a platform: feedback without the inputs or seeds of hidden trials.
+
+A check fails on the first trial that goes wrong, and public trials run first, so a check whose failing trial is
+hidden passed every public trial; its message quotes values computed from the hidden inputs. Platforms get, instead,
+the check's diagnosis and, when an instructor-written mistake matched, that mistake's explanation (static text).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePath
+
+from ..codes import DIAGNOSES, ERROR_KINDS
+from ..result import CheckResult, Grade
+
+# grader.inputs.Trial.label: "hidden trial 2 (seed 4243)" / "public trial 1 (seed 0)" / "the notebook's variables ..."
+_HIDDEN_LABEL = re.compile(r"\bhidden trial (\d+) \(seed -?\d+\)")
+_EXCEPTION_TYPE = re.compile(r"[A-Za-z_][\w.]*(?=: |\s\(|$)")
+
+
+def is_hidden(trial: str | None) -> bool:
+    """Tell whether a trial label names a hidden trial."""
+    return trial is not None and _HIDDEN_LABEL.match(trial) is not None
+
+
+def unseeded(text: str) -> str:
+    """Drop the seeds of hidden trials from a text, keeping which hidden trial it was."""
+    return _HIDDEN_LABEL.sub(r"hidden trial \1", text)
+
+
+def meaning(diagnosis: str | None) -> str:
+    """Describe a diagnosis code or error kind in one phrase."""
+    if diagnosis is None:
+        return "the result differs from the expected one"
+    return DIAGNOSES.get(diagnosis) or ERROR_KINDS.get(diagnosis) or diagnosis
+
+
+def hidden_failure(check: CheckResult) -> bool:
+    """Tell whether a failed check went wrong only on a hidden trial."""
+    return not check.passed and is_hidden(check.trial)
+
+
+def check_message(check: CheckResult) -> str:
+    """The feedback a student may see for one check: the full message unless it quotes a hidden trial."""
+    if check.passed:
+        return ""
+    if not hidden_failure(check):
+        where = f"\n(on {check.trial})" if check.trial else ""
+        return unseeded(check.message) + where
+    text = (f"{check.name}: correct on every public trial, wrong on {unseeded(check.trial or '')}: "
+            f"{meaning(check.diagnosis)}. The hidden inputs are not shown.")
+    if check.mistake and "\n" in check.message:
+        text += "\n" + check.message.split("\n", 1)[1]  # the exercise author's explanation quotes no values
+    return text
+
+
+def error_message(grade: Grade) -> str | None:
+    """The grade-level error a student may see, without what it says about hidden trials' values."""
+    error = grade.error
+    if error is None:
+        return None
+    caused = [c for c in grade.checks if not c.passed and c.diagnosis == error.kind and c.trial is not None]
+    if caused and all(hidden_failure(c) for c in caused):
+        found = _EXCEPTION_TYPE.match(error.message)
+        what = found.group(0) if found and error.kind in ("exception", "memory") else error.kind
+        where = f" at line {error.line}" if error.line else ""
+        return f"{what}{where} on {unseeded(caused[0].trial or '')}: {meaning(error.kind)}"
+    return unseeded(error.message)
+
+
+def shown_path(path: str, root: Path | None) -> str:
+    """The submission's path as a repository shows it: relative to `root` when it lies below it."""
+    pure = PurePath(path)
+    if root is not None and pure.is_absolute():
+        try:
+            return pure.relative_to(root).as_posix()
+        except ValueError:
+            return pure.as_posix()
+    return pure.as_posix()
