@@ -28,11 +28,22 @@ from . import observe
 from .config import Limits
 from .exercise import Exercise
 from .inputs import Trial, build_inputs
-from .isolate import OWN_PROCESSES, PR_SET_PDEATHSIG, STRONG, enter_process_namespace, isolate, prctl
+from .isolate import (
+    OWN_PROCESSES,
+    PR_SET_PDEATHSIG,
+    STRONG,
+    enter_process_namespace,
+    isolate,
+    meets,
+    prctl,
+)
 from .protocol import SANDBOX_NOTE, frame
+from .seccomp import deny_unix_sockets
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70
+TOO_WEAK = 77  # the level config.yaml demands was not reached: the child stops before any student code runs
+CAPPED = "; tasks and memory capped (cgroups)"
 
 
 @dataclass(frozen=True)
@@ -161,8 +172,12 @@ def _guarded() -> list:
             torch.nn.functional, torch.autograd, torch.autograd.graph, Variable, torch.optim.Optimizer]
 
 
-def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
-    """Confine this process; return the isolation level reached."""
+def _confine(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool, capped: bool) -> str:
+    """Confine this process; return the isolation level reached.
+
+    `own_tree`: the launcher is init of a process tree of its own, with its own /proc and /dev (isolate.py).
+    `capped`: the launcher's tree is in pids and memory cgroups.
+    """
     os.setsid()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -175,11 +190,17 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
     sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    own = plan.limits.pid_namespace
-    level = isolate(plan.hidden, plan.workdir, own_processes=own)
+    own = plan.limits.pid_namespace and not own_tree  # a tree of its own per child: only where the launcher has none
+    level = isolate(plan.hidden, plan.workdir, own_processes=own, dev_ready=own_tree)
     if level == STRONG and own:
         enter_process_namespace()
-        level += OWN_PROCESSES
+    unreached = deny_unix_sockets()
+    if level == STRONG and unreached is not None:
+        level = f"namespaces (no network; Unix sockets with a path reachable: {unreached})"
+    if level == STRONG and (own or own_tree):
+        level += (CAPPED if capped else "") + OWN_PROCESSES
+    elif capped:
+        level += CAPPED
     os.chdir(plan.workdir)
     os.environ.clear()
     scrub_environment_block()
@@ -201,6 +222,11 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int) -> str:
         _limit(resource.RLIMIT_AS, cap, cap)
     torch.set_num_threads(1)
     gc.enable()
+    try:  # out of memory in the launcher's cgroup (or the machine), this process goes first, never the launcher
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write("1000")
+    except OSError:
+        pass
     _die_with_launcher()  # last: entering a user namespace changes credentials, which clears the request
     return level
 
@@ -282,11 +308,14 @@ def _flush() -> None:
             pass
 
 
-def run_child(plan: ChildPlan, result_fd: int, output_fd: int) -> NoReturn:
+def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool = False,
+              capped: bool = False) -> NoReturn:
     """Run every trial of the plan and exit; never returns into the grading code."""
     try:
-        level = _confine(plan, result_fd, output_fd)
+        level = _confine(plan, result_fd, output_fd, own_tree=own_tree, capped=capped)
         _send(result_fd, {"kind": "note", "text": SANDBOX_NOTE + level})
+        if not meets(level, plan.limits.require):  # the parent reads the note and refuses; nothing else to do
+            _exit(TOO_WEAK)
         _run(plan, result_fd)
         _flush()
         _exit(0)

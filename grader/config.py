@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .isolate import LEVELS
 from .yamlfile import Fields, load_yaml
 
 CONFIG_NAME = "config.yaml"
@@ -22,7 +23,8 @@ class Limits:
     output_limit_kb: int = 1024
     result_limit_mb: int = 32
     max_tensor_elements: int = 1_000_000
-    pid_namespace: bool = False  # its own process tree too (where Linux allows): about 30 ms more per submission
+    pid_namespace: bool = False  # a process tree per child, where the launcher could not get one: ~30 ms more each
+    require: str = "baseline"  # the weakest isolation level grading may run at (isolate.LEVELS); below it, refuse
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,10 @@ def load_settings(path: Path | None) -> Settings:
         result_limit_mb=sandbox.opt("result_limit_mb", int, defaults.result_limit_mb),
         max_tensor_elements=sandbox.opt("max_tensor_elements", int, defaults.max_tensor_elements),
         pid_namespace=sandbox.opt("pid_namespace", bool, defaults.pid_namespace),
+        require=sandbox.opt("require", str, defaults.require),
     )
+    sandbox.check(limits.require in LEVELS, "require",
+                  f"must be one of {', '.join(LEVELS)} (weakest first), not {limits.require!r}")
     for key in ("timeout_s", "memory_mb", "output_limit_kb", "result_limit_mb", "max_tensor_elements"):
         sandbox.check(getattr(limits, key) > 0, key, "must be greater than 0")
     sandbox.done()

@@ -1,9 +1,11 @@
-"""Stronger isolation for the child where Linux allows it, with unprivileged user namespaces (no root, no helper).
+"""Stronger isolation where Linux allows it, with unprivileged user namespaces (no root, no helper).
 
-In new user, mount, network and PID namespaces: no network; an empty read-only tmpfs over each hidden folder (the
-course's exercises and solutions); every other mount read-only except the working folder (and /dev, /proc, /sys);
-its own /proc, where only the submission's processes exist. A second user namespace then locks those mounts so the
-submission cannot undo them. Anything the kernel refuses leaves the baseline sandbox and says so.
+Two layers. The launcher, once: new user, PID and mount namespaces, so every child lives in a process tree of
+its own, with its own /proc and a /dev holding only null, zero, full, random and urandom. Each child: new user,
+mount and network namespaces: no network; an empty read-only tmpfs over each hidden folder (the course's
+exercises and solutions); every other mount read-only except the working folder and a private /dev/shm; a second
+user namespace then locks those mounts so the submission cannot undo them. Anything the kernel refuses leaves
+the weaker level and says so.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import select
 import signal
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = (
@@ -20,16 +23,35 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_NOATIME, MS_NODIRATIME
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
 KEEP_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
               "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
-LIVE_TREES = ("/dev",)
+LIVE_TREES = ("/dev", "/proc")  # handled apart: device nodes stay usable, /proc's kernel settings are made read-only
 PROC_READ_ONLY = ("/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs", "/proc/sysrq-trigger")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
+             "stderr": "/proc/self/fd/2"}
+
+LEVELS = ("baseline", "namespaces", "own_process_tree")  # names for config.yaml's sandbox.require, weakest first
 BASELINE = "baseline (process limits only: network and files visible)"
 STRONG = ("namespaces (no network; the course's exercises and solutions hidden; file system read-only but the "
-          "working folder, a private /dev/shm and /dev)")
+          "working folder and a private /dev/shm; /dev holds only null, zero, full, random, urandom; no Unix "
+          "sockets)")
 OWN_PROCESSES = "; own process tree"
+TREE_REFUSED = 75  # init's exit status when it could not set up its tree: the launcher then serves without one
 
 
 class _Refused(Exception):
     pass
+
+
+def level_of(text: str) -> str:
+    """Name (one of LEVELS) the level that a sandbox note describes."""
+    if not text.startswith(STRONG):
+        return "baseline"
+    return "own_process_tree" if text.endswith(OWN_PROCESSES) else "namespaces"
+
+
+def meets(text: str, required: str) -> bool:
+    """Tell whether the level a sandbox note describes is at least `required` (one of LEVELS)."""
+    return LEVELS.index(level_of(text)) >= LEVELS.index(required)
 
 
 def _libc() -> ctypes.CDLL:
@@ -78,10 +100,45 @@ def _inside(path: str, trees: tuple[str, ...]) -> bool:
     return any(path == tree or path.startswith(tree.rstrip("/") + "/") for tree in trees)
 
 
-def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool) -> str:
+def _remount_read_only(libc: ctypes.CDLL, point: str, options: set[str]) -> None:
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+    for name, flag in KEEP_FLAGS.items():  # a user namespace may not drop the flags a mount came with
+        flags |= flag if name in options else 0
+    _mount(libc, None, point, None, flags)
+
+
+def _read_only_proc(libc: ctypes.CDLL) -> None:
+    """Make the kernel-wide settings under the current /proc read-only (as root they would rule the host)."""
+    for path in PROC_READ_ONLY:
+        if os.path.exists(path):
+            _mount(libc, path, path, None, MS_BIND | MS_REC)
+    for point, options in reversed(_mounts()):
+        if _inside(point, PROC_READ_ONLY) and "ro" not in options:
+            _remount_read_only(libc, point, options)
+
+
+def _private_dev(libc: ctypes.CDLL) -> None:
+    """Cover /dev with a read-only tmpfs holding only harmless devices (no disks, kmsg, loop, kvm or fuse)."""
+    nodes = {name: os.open(f"/dev/{name}", os.O_PATH) for name in DEVICES if os.path.exists(f"/dev/{name}")}
+    try:
+        _mount(libc, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+        for name, fd in nodes.items():  # the old /dev is covered now: bind each node from the fd held open
+            os.close(os.open(f"/dev/{name}", os.O_CREAT | os.O_WRONLY, 0o666))
+            _mount(libc, f"/proc/self/fd/{fd}", f"/dev/{name}", None, MS_BIND)
+        for name, target in DEV_LINKS.items():
+            os.symlink(target, f"/dev/{name}")
+        os.mkdir("/dev/shm", 0o1777)
+        _remount_read_only(libc, "/dev", [options for point, options in _mounts() if point == "/dev"][-1])
+    finally:
+        for fd in nodes.values():
+            os.close(fd)
+
+
+def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool, dev_ready: bool = False) -> str:
     """Enter the namespaces and lay out the file system; return the level reached (see STRONG).
 
     With `own_processes`, a PID namespace too: enter_process_namespace() must follow when STRONG is returned.
+    `dev_ready`: the launcher already laid out /dev and /proc in its own tree.
     """
     try:
         libc = _libc()
@@ -94,19 +151,15 @@ def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool) -> st
             if os.path.isdir(folder):
                 _mount(libc, "tmpfs", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
         _mount(libc, workdir, workdir, None, MS_BIND | MS_REC)
-        if os.path.isdir("/dev/shm"):  # a private, throwaway one: nothing written there outlives the submission
-            _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m")
-        for path in PROC_READ_ONLY:  # kernel-wide settings under /proc: bound here, made read-only below
-            if os.path.exists(path):
-                _mount(libc, path, path, None, MS_BIND | MS_REC)
+        if not dev_ready:
+            _private_dev(libc)
+        # a private, throwaway one: nothing written there outlives the submission
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m")
+        _read_only_proc(libc)
         keep = (*LIVE_TREES, workdir, *hidden)
         for point, options in reversed(_mounts()):
-            if (not _inside(point, keep) and "ro" not in options
-                    and (_inside(point, PROC_READ_ONLY) or not _inside(point, ("/proc",)))):
-                flags = MS_BIND | MS_REMOUNT | MS_RDONLY
-                for name, flag in KEEP_FLAGS.items():
-                    flags |= flag if name in options else 0
-                _mount(libc, None, point, None, flags)
+            if not _inside(point, keep) and "ro" not in options:
+                _remount_read_only(libc, point, options)
     except (_Refused, OSError) as why:
         return f"namespaces (no network; file system partly visible or writable: {why})"
     if not own_processes:
@@ -117,17 +170,19 @@ def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool) -> st
     return STRONG
 
 
+def _wait_status(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
+
+
 def _mirror(pid: int, *, init: bool) -> NoReturn:
     """Wait for `pid` and end the way it ended. Init (pid 1) cannot die by its own signal, so it hands a signal
     on as exit status 128 + number, which the process outside the namespace turns back into that signal."""
     os.closerange(0, 1 << 16)
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    code = os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(_wait_status(pid))
     if init:
         os._exit(128 - code if code < 0 else code)
     if 128 < code <= 128 + 64:
@@ -151,7 +206,79 @@ def enter_process_namespace() -> None:
         _mirror(pid, init=False)
     libc = _libc()  # pid 1 of the new namespace
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _read_only_proc(libc)
     _enter_user_namespace(libc, 0)  # locks every mount made above
     pid = os.fork()
     if pid != 0:
         _mirror(pid, init=True)
+
+
+def run_in_own_tree(serve: Callable[[], None], handed_over: tuple[int, ...]) -> int | None:
+    """Run `serve` as init (pid 1) of a new user, PID and mount namespace with a fresh /proc and a minimal /dev.
+
+    Returns None, having run nothing, where the kernel refuses. Otherwise returns serve's exit status once the
+    tree has ended; this process closes `handed_over` (the pipe ends serve uses) as soon as init has them, so
+    the grading process sees end-of-file the moment init dies. A middle process stays in this PID namespace
+    (an unshare of the PID namespace would trap this one): it dies with this one, and init dies with it.
+    """
+    status_r, status_w = os.pipe()
+    outer = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        os.close(status_r)
+        code = 1
+        try:
+            code = _middle(serve, status_w, outer)
+        finally:
+            os._exit(code)
+    os.close(status_w)
+    ready = os.read(status_r, 1)
+    os.close(status_r)
+    if ready:
+        for fd in handed_over:
+            os.close(fd)
+    code = os.waitstatus_to_exitcode(_wait_status(pid))
+    return None if not ready else code
+
+
+def _middle(serve: Callable[[], None], status_w: int, outer: int) -> int:
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != outer:
+        return 1
+    libc = _libc()
+    try:
+        _enter_user_namespace(libc, CLONE_NEWNS | CLONE_NEWPID)
+    except (OSError, AttributeError):
+        return TREE_REFUSED
+    alive_r, alive_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(alive_w)
+        code = 1
+        try:
+            code = _init(serve, status_w, alive_r, libc)
+        finally:
+            os._exit(code)
+    os.close(alive_r)
+    os.closerange(3, alive_w)  # the pipes to the grading process belong to init alone
+    os.closerange(alive_w + 1, 1 << 16)
+    return os.waitstatus_to_exitcode(_wait_status(pid)) % 256
+
+
+def _init(serve: Callable[[], None], status_w: int, alive_r: int, libc: ctypes.CDLL) -> int:
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if select.select([alive_r], [], [], 0)[0]:  # the middle process died before the request took hold
+        return 1
+    os.close(alive_r)
+    try:
+        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _private_dev(libc)
+    except (_Refused, OSError):
+        return TREE_REFUSED
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(number, signal.SIG_DFL)  # the kernel drops default-handled signals sent to init from inside
+    os.write(status_w, b"r")
+    os.close(status_w)
+    serve()
+    return 0

@@ -9,6 +9,7 @@ make a wrong tensor look right.
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import traceback
 from typing import Any, Callable
@@ -45,6 +46,11 @@ def safe_text(obj: Any) -> str:
         return _short(text) if _type(text) is str else "<unprintable>"
     except BaseException:  # noqa: BLE001 - a student's __str__ may raise anything
         return "<unprintable>"
+
+
+def _first(items: Any) -> list:
+    """At most MAX_ITEMS items, copied before any of them is encoded (which may run student code that mutates)."""
+    return list(itertools.islice(items, MAX_ITEMS))
 
 
 class Encoder:
@@ -98,9 +104,9 @@ class Encoder:
 
     def optimizer(self, o: Any) -> dict:
         groups = []
-        for group in list(o.param_groups)[:MAX_ITEMS]:
-            options = {k: v for k, v in group.items() if _type(k) is str and _type(v) in (int, float, bool)}
-            params = [self.tensor(p, with_grad=False) for p in list(group["params"])[:MAX_ITEMS]]
+        for group in _first(o.param_groups):
+            options = {k: v for k, v in _first(group.items()) if _type(k) is str and _type(v) in (int, float, bool)}
+            params = [self.tensor(p, with_grad=False) for p in _first(group["params"])]
             groups.append({"params": params, "options": options})
         return {"t": "optimizer", "cls": _type(o).__name__, "groups": groups}
 
@@ -122,7 +128,7 @@ class Encoder:
             items = [self.encode(item, depth + 1) for item in obj[:MAX_ITEMS]]
             return {"t": cls.__name__, "items": items, "length": _len(obj)}
         if cls is dict:
-            pairs = list(obj.items())[:MAX_ITEMS]
+            pairs = _first(obj.items())
             return {"t": "dict", "items": {safe_text(k): self.encode(v, depth + 1) for k, v in pairs}}
         try:
             if _isinstance(obj, _Module):

@@ -77,6 +77,10 @@ def _serve(sock: socket.socket, parent: int) -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the grading process
     if os.getppid() != parent:
         return
+    # Hold nothing of the grading process's: a pipe end kept open here would keep another launcher from ever
+    # seeing end-of-file when the grading process closes its side.
+    os.closerange(3, sock.fileno())
+    os.closerange(sock.fileno() + 1, os.sysconf("SC_OPEN_MAX"))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # launchers are reaped by the kernel
     while True:
         _, fds, _, _ = socket.recv_fds(sock, 1, 2)

@@ -9,6 +9,9 @@ from typing import Any
 
 HEADER = struct.Struct(">I")
 SANDBOX_NOTE = "sandbox: "  # the note in which the child reports the isolation level it reached
+MAX_TEXT = 4000  # characters of one string the parent keeps; an honest child sends at most observe.MAX_TEXT + 3
+MAX_NAMES = 100  # names kept of the functions a submission defines (a 'missing' error lists them)
+MAX_FRAMES = 8  # stack frames per exception, as observe.describe_exception sends
 
 
 class Malformed(Exception):
@@ -120,7 +123,7 @@ def check_exception(obj: Any) -> None:
     _text(obj, "type")
     _text(obj, "message")
     frames = obj.get("frames")
-    _need(_is(frames, list), "exception frames")
+    _need(_is(frames, list) and len(frames) <= MAX_FRAMES, "exception frames")
     for f in frames:
         _need(_is(f, dict) and _is(f.get("line"), int) and _is(f.get("code"), str) and _is(f.get("function"), str)
               and _is(f.get("file", ""), str), "exception frame")
@@ -175,6 +178,32 @@ def check_message(message: Any, expected_index: int) -> None:
         _need(_is(message.get("text"), str) and len(message["text"]) <= 500, "a note is short text")
     else:
         _need(kind in ("loaded", "done"), f"unknown message kind {kind!r}")
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_TEXT:
+        return text
+    return f"{text[:MAX_TEXT]}[... cut by the grader: {len(text)} characters in all]"
+
+
+def shorten(value: Any) -> Any:
+    """Copy a validated message with every string cut to MAX_TEXT characters (marked) and long name lists cut.
+
+    A forged frame can carry a message of many megabytes, which would otherwise be copied into every report.
+    Tensor data holds only numbers (check_tensor made sure) and is passed on as it is.
+    """
+    if _is(value, str):
+        return _cut(value)
+    if _is(value, list):
+        return [shorten(item) for item in value]
+    if not _is(value, dict):
+        return value
+    tensor = value.get("t") == "tensor"
+    out = {_cut(key): item if tensor and key == "data" else shorten(item) for key, item in value.items()}
+    defined = out.get("defined")
+    if value.get("kind") == "missing" and _is(defined, list) and len(defined) > MAX_NAMES:
+        out["defined"] = [*defined[:MAX_NAMES], f"... and {len(defined) - MAX_NAMES} more"]
+    return out
 
 
 def decode(payload: bytes) -> Any:

@@ -11,10 +11,19 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from .cgroups import Cgroups
 from .child import ChildPlan, run_child
 from .config import Limits
-from .isolate import PR_SET_CHILD_SUBREAPER, prctl
-from .protocol import Malformed, check_message, decode, split_frames
+from .errors import GraderError
+from .isolate import LEVELS, PR_SET_CHILD_SUBREAPER, level_of, meets, prctl
+from .protocol import (
+    SANDBOX_NOTE,
+    Malformed,
+    check_message,
+    decode,
+    shorten,
+    split_frames,
+)
 
 READ_CHUNK = 1 << 16
 
@@ -49,9 +58,26 @@ class RunResult:
     malformed: str | None = None
 
 
+@dataclass(frozen=True)
+class Surroundings:
+    """What the launcher set up around every child it starts: a process tree of its own, cgroup caps."""
+
+    own_tree: bool = False
+    groups: Cgroups | None = None
+
+
+class SandboxTooWeak(GraderError):
+    """The machine cannot reach the isolation level config.yaml demands (sandbox.require); no student code ran."""
+
+
 def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
-    """Decode and validate what the child sent; anything malformed is recorded, never raised."""
+    """Decode and validate what the child sent; anything malformed is recorded, never raised.
+
+    Raises SandboxTooWeak when the level the child reported is below limits.require. Its first note is sent
+    before any student code runs, so a submission cannot change it; a child below the level stops right there.
+    """
     messages, malformed = _parse(raw.result, trials)
+    _check_level(messages, limits.require)
     if raw.result_bytes > limits.result_limit_mb << 20:
         malformed = f"sent back more than {limits.result_limit_mb} MB"
     if raw.lost is not None:
@@ -63,6 +89,19 @@ def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
         signal=-exit_code if exit_code is not None and exit_code < 0 else None,
         seconds=raw.seconds, timed_out=raw.timed_out, output_exceeded=raw.output_exceeded, malformed=malformed,
     )
+
+
+def _check_level(messages: tuple[dict, ...], required: str) -> None:
+    if required == LEVELS[0] or not messages:  # no message at all: the child died first, a crash like any other
+        return
+    first = messages[0]
+    reached = first["text"][len(SANDBOX_NOTE):] if first["kind"] == "note" and \
+        first["text"].startswith(SANDBOX_NOTE) else "unknown"
+    if not meets(reached, required):
+        raise SandboxTooWeak(
+            f"config.yaml demands sandbox.require: {required}, but this machine reached only {level_of(reached)!r} "
+            f"({reached}); no student code was run. Allow unprivileged user namespaces (sysctl "
+            f"kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0), or lower sandbox.require")
 
 
 @dataclass
@@ -77,7 +116,7 @@ class _Stream:
 class RunningChild:
     """A child that is running now; call finish() to wait for it (within its limits) and clean up."""
 
-    def __init__(self, plan: ChildPlan, limits: Limits) -> None:
+    def __init__(self, plan: ChildPlan, limits: Limits, around: Surroundings = Surroundings()) -> None:
         self.limits = limits
         self.workdir = plan.workdir
         result_r, result_w = os.pipe()
@@ -89,7 +128,8 @@ class RunningChild:
         if pid == 0:  # the child: never returns
             os.close(result_r)
             os.close(output_r)
-            run_child(plan, result_w, output_w)
+            run_child(plan, result_w, output_w, own_tree=around.own_tree,
+                      capped=around.groups is not None and around.groups.capped)
         os.close(result_w)
         os.close(output_w)
         self.pid = pid
@@ -242,7 +282,7 @@ def _parse(data: bytes, trials: int | None = None) -> tuple[tuple[dict, ...], st
                 raise Malformed(f"the first message must say whether the code loaded, not {message['kind']!r}")
             if message["kind"] == "loaded" and loaded:
                 raise Malformed("loaded twice")
-            messages.append(message)
+            messages.append(shorten(message))
     except Malformed as exc:
         return tuple(messages), str(exc)
     return tuple(messages), ("an unfinished message" if rest else None)

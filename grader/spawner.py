@@ -4,7 +4,8 @@ It is forked from the grading process after torch is imported but before any exe
 so its memory, and so every child's, holds no reference solution, check, tolerance or known mistake: a
 submission that searches its own memory (stack frames, gc.get_objects) finds only the public part of the
 exercise it is given for its own run. The launcher never runs student code itself and sends back raw bytes,
-which the grading process validates.
+which the grading process validates. Where Linux allows, it serves as init of a process tree of its own
+(isolate.run_in_own_tree), so no child can see or signal the grading process, or kill the launcher.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import sys
 import time
 from typing import TYPE_CHECKING, NoReturn
 
+from . import cgroups
+from .isolate import run_in_own_tree
 from .protocol import HEADER, frame
 
 if TYPE_CHECKING:
     from .child import ChildPlan
-    from .sandbox import RawRun
+    from .sandbox import RawRun, Surroundings
 
 GRACE_S = 30.0
 
@@ -52,7 +55,7 @@ def _read_frame(fd: int, deadline: float | None = None) -> bytes | None:
     return _read_exactly(fd, HEADER.unpack(header)[0], deadline)
 
 
-def _serve(requests: int, replies: int) -> None:
+def _serve(requests: int, replies: int, around: "Surroundings") -> None:
     """Run one plan at a time until the grading process closes the pipe."""
     from .child import scrub_environment_block
     from .sandbox import RunningChild, become_subreaper, kill_strays
@@ -64,7 +67,9 @@ def _serve(requests: int, replies: int) -> None:
         if payload is None:
             return
         plan: ChildPlan = pickle.loads(payload)  # noqa: S301 - written by the grading process, which we trust
-        raw = RunningChild(plan, plan.limits).finish()
+        if around.groups is not None:
+            around.groups.limit_memory(plan.limits.memory_mb << 20)
+        raw = RunningChild(plan, plan.limits, around).finish()
         if reaper:
             kill_strays()
         del plan, payload
@@ -129,11 +134,26 @@ class Spawner:
 
     @staticmethod
     def _serve_forever(requests: int, replies: int) -> NoReturn:
+        """Be the launcher: cap its tree with cgroups and serve as init of a process tree of its own, where allowed.
+
+        Where the kernel refuses a tree of its own, serve from here: each child then isolates itself alone.
+        """
+        from .sandbox import Surroundings
+
         code = 0
+        groups = None
         try:
-            _serve(requests, replies)
+            groups = cgroups.create()  # before anything starts, so that every process of the tree is inside
+            inside = Surroundings(own_tree=True, groups=groups)
+            tree = run_in_own_tree(lambda: _serve(requests, replies, inside), (requests, replies))
+            if tree is None:
+                _serve(requests, replies, Surroundings(own_tree=False, groups=groups))
+            else:
+                code = tree
         except BaseException:  # noqa: BLE001 - the launcher must never unwind into the grader's code
             code = 1
+        if groups is not None:
+            groups.remove()
         os._exit(code)
 
     def start(self, plan: "ChildPlan") -> None:
@@ -178,6 +198,7 @@ class Spawner:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+        cgroups.remove_left_by(self.pid)  # left behind when the launcher was killed before it could remove them
 
     def __enter__(self) -> "Spawner":
         return self

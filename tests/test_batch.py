@@ -14,9 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.isolate import meets
+
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
-STRONG = "namespaces (no network; the course's"
 
 
 def _grade(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -105,7 +106,7 @@ def test_a_submission_that_kills_its_launcher_costs_only_its_own_grade(graded_cl
 def test_a_submission_cannot_see_other_students_or_the_gradebook(graded_class) -> None:
     _, book, _ = graded_class
     report = json.loads(_rows(book)[("mallory", "ex03")]["report"])
-    if not report["sandbox"].startswith(STRONG):
+    if not meets(report["sandbox"], "namespaces"):
         pytest.skip(f"this machine gives no namespaces, so folders cannot be hidden: {report['sandbox']}")
     assert "BOB: FileNotFoundError" in report["output"]
     assert "BOOK: FileNotFoundError" in report["output"]
@@ -199,3 +200,24 @@ def test_the_class_report_is_written_from_the_gradebook(graded_class, tmp_path: 
     assert "ran past the time limit in ex03" in html and "ex01" in html and "ex05" not in html
     missing = _grade("report", "--gradebook", tmp_path / "none.sqlite")
     assert missing.returncode == 2 and "run `grade batch SUBMISSIONS` first" in missing.stderr
+
+
+def test_exports_are_written_from_the_gradebook(graded_class, tmp_path: Path) -> None:
+    _, book, _ = graded_class
+    table = _grade("export", "--gradebook", book, "--format", "csv")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "student,ex01,ex03,total" and lines[1] == "(points possible),10,10,20"
+    assert "alice,10,10,20" in lines and len(lines) == 2 + 8
+    canvas = tmp_path / "canvas.csv"
+    done = _grade("export", "--gradebook", book, "--format", "canvas", "--canvas-assignment", "HW3 Autograd",
+                  "--canvas-id", "4711", "-o", canvas)
+    assert done.returncode == 0, done.stderr
+    assert canvas.read_text().splitlines()[:3] == ["Student,ID,SIS User ID,SIS Login ID,Section,HW3 Autograd (4711)",
+                                                   "Points Possible,,,,,20", "alice,,,alice,,20"]
+    results = json.loads(_grade("export", "--gradebook", book, "--format", "gradescope", "--student", "erin").stdout)
+    assert results["score"] == 0 and {t["status"] for t in results["tests"]} == {"failed"}
+    unknown = _grade("export", "--gradebook", book, "--format", "gradescope", "--student", "zoe")
+    assert unknown.returncode == 2 and "'zoe': not in the gradebook" in unknown.stderr
+    junit = _grade("export", "--gradebook", book, "--format", "junit", "--exercises", "ex03")
+    assert junit.returncode == 0 and junit.stdout.count("<testsuite ") == 8

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import CONFIG_NAME, Limits, Settings, find_config, load_settings, package_root
+from grader.config import (
+    CONFIG_NAME,
+    Limits,
+    Settings,
+    find_config,
+    load_settings,
+    package_root,
+)
 from grader.errors import ConfigError
 
 FULL = """\
@@ -132,8 +139,8 @@ def test_unknown_sandbox_key_suggests(tmp_path):
     message = error_of(path)
     assert message.startswith(f"{path}:4: unknown key 'memory_mbs' in config.sandbox")
     assert "(did you mean 'memory_mb'?)" in message
-    assert ("known keys: max_tensor_elements, memory_mb, output_limit_kb, pid_namespace, result_limit_mb, "
-            "timeout_s") in message
+    assert ("known keys: max_tensor_elements, memory_mb, output_limit_kb, pid_namespace, require, "
+            "result_limit_mb, timeout_s") in message
 
 
 def test_unknown_tolerance_key_suggests(tmp_path):
@@ -249,3 +256,26 @@ def test_with_overrides_exercises_dir(tmp_path):
     assert changed.exercises_dir == tmp_path
     assert changed.limits.output_limit_kb == 3
     assert changed.solutions_dir == settings.solutions_dir
+
+
+@pytest.mark.parametrize("level", ["baseline", "namespaces", "own_process_tree"])
+def test_sandbox_require_names_a_level(tmp_path, level):
+    settings = load_settings(write(tmp_path, f"schema: 1\nsandbox:\n  require: {level}\n"))
+    assert settings.limits.require == level
+
+
+def test_sandbox_require_defaults_to_the_baseline(tmp_path):
+    assert load_settings(write(tmp_path, "schema: 1\n")).limits.require == "baseline"
+
+
+@pytest.mark.parametrize("value", ["strong", "Namespaces", "own process tree", "''"])
+def test_an_unknown_sandbox_level_names_the_file_line_and_the_levels(tmp_path, value):
+    path = write(tmp_path, f"schema: 1\nsandbox:\n  timeout_s: 2\n  require: {value}\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:4: config.sandbox.require: must be one of baseline, namespaces, "
+                              f"own_process_tree"), message
+
+
+def test_sandbox_require_must_be_text(tmp_path):
+    path = write(tmp_path, "schema: 1\nsandbox:\n  require: 2\n")
+    assert error_of(path).startswith(f"{path}:3: config.sandbox.require must be text")

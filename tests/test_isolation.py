@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+import os
+import signal
+import textwrap
+import time
 
-from conftest import REPO, grade_code
-from grader.isolate import OWN_PROCESSES, STRONG
+import pytest
+from conftest import HIDDEN_SEEDS, REPO, TIMEOUT_S, _course, grade_code
+
+from grader import cgroups
+from grader.config import Limits
+from grader.grade import conclude, expectations, prepare
+from grader.isolate import BASELINE, DEVICES, OWN_PROCESSES, STRONG, level_of
+from grader.protocol import SANDBOX_NOTE, frame
+from grader.sandbox import RawRun, RunningChild, SandboxTooWeak, Surroundings, read_run
+from grader.source import read_submission
+from grader.spawner import Spawner
 
 CORRECT = """
 import torch
@@ -73,16 +86,6 @@ def test_the_file_system_is_read_only_but_the_working_folder(tmp_path):
     assert grade.output.splitlines()[:3] == ["refused 30", "refused 30", "wrote mine.txt"]  # 30: EROFS
 
 
-def test_with_its_own_process_tree_the_submission_sees_and_signals_nothing_outside(tmp_path):
-    probe = ("import os, signal\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()), os.getpid(), "
-             "os.getppid())\nos.kill(os.getppid(), signal.SIGKILL)\n")
-    grade = grade_code(tmp_path, probe + CORRECT, pid_namespace=True)
-    strong_or_skip(grade)
-    assert grade.sandbox.endswith(OWN_PROCESSES)
-    assert grade.output.splitlines()[0] == "[1, 2] 2 1"
-    assert grade.status == "passed"  # the kill reached nobody: init ignores it, nothing else is visible
-
-
 def test_with_its_own_process_tree_a_crash_is_still_named(tmp_path):
     code = "import os, signal\n\ndef q_backward(a, b):\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
     grade = grade_code(tmp_path, code, pid_namespace=True)
@@ -109,3 +112,130 @@ def _cmdline(pid: str) -> str:
             return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def own_tree_or_skip(grade):
+    strong_or_skip(grade)
+    if not grade.sandbox.endswith(OWN_PROCESSES):
+        pytest.skip(f"the kernel refused the launcher a process tree of its own: '{grade.sandbox}'")
+
+
+def test_by_default_the_submission_sees_and_signals_nothing_outside_its_tree(tmp_path):
+    probe = ("import os, signal\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()), os.getpid(), "
+             "os.getppid())\nfor pid in (1, os.getppid()):\n    os.kill(pid, signal.SIGKILL)\n")
+    grade = grade_code(tmp_path, probe + CORRECT)
+    own_tree_or_skip(grade)
+    pids, me, parent = grade.output.splitlines()[0].rsplit(" ", 2)
+    assert (pids, parent) == (f"[1, {me}]", "1")  # the launcher is init (pid 1); the grading process is invisible
+    assert grade.status == "passed"  # the kernel drops a kill sent to init from inside its tree
+
+
+DEV_AND_PROC = """
+import os
+print(sorted(os.listdir('/dev')))
+for path in ('/proc/sys/vm/swappiness', '/dev/planted'):
+    try:
+        open(path, 'w').close()
+        print('WROTE', path)
+    except OSError as exc:
+        print('refused', exc.errno)
+"""
+
+
+def test_dev_holds_only_harmless_devices_and_proc_settings_are_read_only(tmp_path):
+    grade = grade_code(tmp_path, DEV_AND_PROC + CORRECT)
+    strong_or_skip(grade)
+    assert grade.output.splitlines() == [str(sorted([*DEVICES, "fd", "shm", "stdin", "stdout", "stderr"])),
+                                         "refused 30", "refused 30"]  # 30: EROFS
+
+
+def _run_here(tmp_path, code: str, around: Surroundings, **limits) -> tuple:
+    """Run one submission in a child forked from this test process (no launcher): its raw run and its pending."""
+    settings, exercise, _ = _course()
+    path = tmp_path / "submission.py"
+    path.write_text(textwrap.dedent(code), encoding="utf-8")
+    settings = settings.with_overrides(timeout_s=TIMEOUT_S, **limits)
+    pending = prepare(exercise, read_submission(path), settings, seeds=HIDDEN_SEEDS)
+    return RunningChild(pending.plan, pending.plan.limits, around).finish(), pending
+
+
+@pytest.mark.parametrize("pid_namespace", [False, True])
+def test_without_a_tree_from_the_launcher_each_child_isolates_itself(tmp_path, pid_namespace):
+    """Where the kernel refuses the launcher its own tree, each child lays out /dev and /proc alone."""
+    raw, pending = _run_here(tmp_path, DEV_AND_PROC + CORRECT, Surroundings(), pid_namespace=pid_namespace)
+    _, _, oracle = _course()
+    grade = conclude(pending, raw, oracle, expectations(oracle, pending.trials, pending.settings))
+    strong_or_skip(grade)
+    assert grade.sandbox.endswith(OWN_PROCESSES) == pid_namespace, grade.sandbox
+    assert grade.status == "passed"
+    assert grade.output.splitlines()[1:] == ["refused 30", "refused 30"]
+
+
+def test_a_child_below_the_demanded_level_runs_no_student_code(tmp_path):
+    code = "print('STUDENT CODE RAN')\n" + CORRECT
+    raw, pending = _run_here(tmp_path, code, Surroundings(), require="own_process_tree", pid_namespace=False)
+    assert b"STUDENT CODE RAN" not in raw.output
+    with pytest.raises(SandboxTooWeak) as info:
+        read_run(raw, pending.plan.limits, trials=len(pending.trials))
+    assert "config.yaml demands sandbox.require: own_process_tree" in info.value.message
+    assert "no student code was run" in info.value.message
+
+
+def test_grading_runs_when_the_machine_reaches_the_demanded_level(tmp_path):
+    grade = grade_code(tmp_path, CORRECT, require="own_process_tree")
+    own_tree_or_skip(grade)
+    assert grade.status == "passed"
+
+
+def _raw(*notes: str) -> RawRun:
+    data = b"".join(frame(json.dumps({"kind": "note", "text": SANDBOX_NOTE + text}).encode()) for text in notes)
+    return RawRun(result=data, output=b"", result_bytes=len(data), output_bytes=0, status=0, seconds=0.1)
+
+
+def test_the_parent_judges_the_level_by_the_first_note_alone():
+    """Student code runs only after the first note: a later, forged note can neither raise nor lower the level."""
+    needs = Limits(require="namespaces")
+    read_run(_raw(STRONG, BASELINE), needs, trials=1)  # a forged 'baseline' cannot stop a whole batch
+    with pytest.raises(SandboxTooWeak):
+        read_run(_raw(BASELINE, STRONG), needs, trials=1)
+    read_run(_raw(BASELINE), Limits(), trials=1)
+    assert [level_of(t) for t in (BASELINE, STRONG, STRONG + OWN_PROCESSES)] == [
+        "baseline", "namespaces", "own_process_tree"]
+
+
+MARK = "4321.2468"
+
+
+def _marked() -> list[str]:
+    return [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).endswith(MARK)]
+
+
+def test_killing_the_launcher_ends_every_process_of_the_submission(tmp_path):
+    code = (f"import subprocess, time\nsubprocess.Popen(['sleep', '{MARK}'], start_new_session=True)\n"
+            f"print('STARTED', flush=True)\ntime.sleep(60)\n" + CORRECT)
+    settings, exercise, _ = _course()
+    path = tmp_path / "submission.py"
+    path.write_text(code, encoding="utf-8")
+    pending = prepare(exercise, read_submission(path), settings.with_overrides(timeout_s=20),
+                      seeds=HIDDEN_SEEDS)
+    spawner = Spawner()
+    try:
+        spawner.start(pending.plan)
+        deadline = time.monotonic() + 10
+        while not _marked() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _marked(), "the submission never started its helper"
+        os.kill(spawner.pid, signal.SIGKILL)
+        raw = spawner.wait()
+        assert raw.lost is not None and "stopped answering" in raw.lost
+        deadline = time.monotonic() + 3
+        while _marked() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _marked() == [], "a process of the submission outlived its launcher"
+    finally:
+        spawner.close()
+        for pid in _marked():
+            os.kill(int(pid), signal.SIGKILL)
+    left = [folder for folder, _ in cgroups._own_groups().values()
+            if os.path.isdir(os.path.join(folder, f"{cgroups.PREFIX}{spawner.pid}"))]
+    assert left == [], "the killed launcher's cgroups were not removed"

@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from conftest import _course
 
 from grader.grade import prepare
@@ -14,6 +15,12 @@ from grader.pool import Launchers, Zygote
 from grader.source import read_submission
 
 ZYGOTE = Zygote()  # made at import, like the module-level launcher in conftest: before this module reads exercises
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_zygote():
+    yield
+    ZYGOTE.close()
 
 
 def _plan(tmp_path: Path, code: str):

@@ -9,7 +9,15 @@ import pytest
 
 from grader import observe
 from grader.inputs import build_inputs
-from grader.protocol import HEADER, Malformed, check_message, check_value, decode, frame, split_frames
+from grader.protocol import (
+    HEADER,
+    Malformed,
+    check_message,
+    check_value,
+    decode,
+    frame,
+    split_frames,
+)
 from grader.sandbox import _parse
 
 # --------------------------------------------------------------------------------------------------- framing
@@ -423,3 +431,65 @@ def test_missing_error_without_defined_is_accepted():
 def test_error_kind_must_be_known_before_its_fields_are_read():
     _rejects({"kind": "error", "error": {"kind": "syntax", "message": 3, "line": 1, "code": "x"}},
              match="'message' must be text")
+
+
+# ------------------------------------------------------------------------------------------------ sizes
+
+
+def test_shorten_cuts_long_text_with_a_visible_marker():
+    from grader.protocol import MAX_TEXT, shorten
+
+    huge = "A" * (26 << 20)
+    message = {"kind": "error", "error": {"kind": "exception", "type": "Boom" * 5000, "message": huge,
+                                          "frames": [{"line": 1, "function": "f", "code": huge, "file": "x.py"}]}}
+    check_message(message, 0)
+    cut = shorten(message)
+    error = cut["error"]
+    assert error["message"] == "A" * MAX_TEXT + f"[... cut by the grader: {26 << 20} characters in all]"
+    assert len(error["type"]) < MAX_TEXT + 100 and error["frames"][0]["code"].endswith("characters in all]")
+    assert message["error"]["message"] is huge  # a copy: the validated message is left as it was
+
+
+def test_shorten_keeps_tensor_data_and_cuts_keys_and_long_name_lists():
+    from grader.protocol import MAX_NAMES, MAX_TEXT, shorten
+
+    tensor = observe.Encoder(max_elements=100).encode(__import__("torch").ones(3))
+    value = {"t": "dict", "items": {"k" * (MAX_TEXT + 1): tensor, "data": {"t": "str", "text": "x" * 10**5}}}
+    cut = shorten(value)
+    assert cut["items"]["k" * MAX_TEXT + f"[... cut by the grader: {MAX_TEXT + 1} characters in all]"] == tensor
+    assert len(cut["items"]["data"]["text"]) < MAX_TEXT + 100  # a key named 'data' outside a tensor is cut too
+    missing = shorten({"kind": "missing", "message": "f", "defined": [f"f{i}" for i in range(10**4)]})
+    assert missing["defined"][-1] == f"... and {10**4 - MAX_NAMES} more" and len(missing["defined"]) == MAX_NAMES + 1
+
+
+def test_an_exception_with_more_frames_than_the_child_sends_is_malformed():
+    frames = [{"line": 1, "function": "f", "code": "x", "file": "x.py"}] * 9
+    with pytest.raises(Malformed, match="exception frames"):
+        check_message({"kind": "error", "error": {"kind": "exception", "type": "E", "message": "",
+                                                  "frames": frames}}, 0)
+
+
+def test_encoding_a_huge_self_containing_dict_copies_only_what_it_encodes():
+    import time
+
+    loop: dict = {"self": None}
+    loop.update((str(i), i) for i in range(10**6))
+    loop["self"] = loop  # first: every level descends into it, down to the depth limit
+    started = time.perf_counter()
+    encoded = observe.Encoder(max_elements=100).encode(loop)
+    assert time.perf_counter() - started < 0.5
+    assert len(encoded["items"]) == observe.MAX_ITEMS
+    for _ in range(observe.MAX_DEPTH - 1):
+        encoded = encoded["items"]["self"]
+    assert encoded["items"]["self"] == {"t": "object", "cls": "dict", "text": "<nested too deeply>"}
+
+
+def test_a_key_that_changes_its_dict_while_encoded_cannot_break_the_encoder():
+    class Sneaky:
+        def __str__(self) -> str:
+            target.clear()
+            return "sneaky"
+
+    target: dict = {Sneaky(): 1, "b": 2, "c": 3}
+    encoded = observe.Encoder(max_elements=100).encode(target)
+    assert encoded["items"] == {"sneaky": 1, "b": 2, "c": 3}

@@ -685,3 +685,23 @@ def test_hidden_seeds_reproduce(grade_code, tmp_path):
     assert other.hidden_seeds == (5000, 5001)
     assert by_name["Q"].message != {c.name: c for c in other.checks}["Q"].message
     assert {c.name: c for c in other.checks}["Q"].trial == "hidden trial 3 (seed 5000)"
+
+
+FORGED_HUGE_MESSAGE = """
+import json, os, struct
+fd = max(int(n) for n in os.listdir('/proc/self/fd') if int(n) > 2 and os.path.exists(f'/proc/self/fd/{n}')
+         and os.readlink(f'/proc/self/fd/{n}').startswith('pipe:'))
+error = {"kind": "exception", "type": "Boom", "message": "A" * (26 << 20), "frames": []}
+payload = json.dumps({"kind": "error", "error": error}).encode()
+os.write(fd, struct.pack(">I", len(payload)))
+while payload:
+    payload = payload[os.write(fd, payload):]
+os._exit(0)
+"""
+
+
+def test_a_forged_frame_with_a_huge_message_makes_a_short_report(grade_code, tmp_path):
+    grade = grade_code(tmp_path, FORGED_HUGE_MESSAGE)
+    assert grade.error is not None and grade.error.kind == "exception"
+    assert "Boom: AAAA" in grade.error.message and "cut by the grader" in grade.error.message
+    assert len(render(grade)) < 100_000

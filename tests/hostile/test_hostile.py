@@ -8,7 +8,8 @@ Each file opens with comment lines declaring what it does and the grade it must 
     # expect-score: N           the exact score out of 10
     # expect-score-below: N
     # limits: key=value ...     sandbox limit overrides for this file (timeout_s=2, memory_mb=256)
-    # needs: namespaces         skipped, naming the level reached, where the machine has only the baseline sandbox
+    # needs: WHAT               namespaces, own_process_tree or cgroups: skipped, naming the level reached, where
+                                the machine lacks it
     # exercise: ID              the exercise answered (default ex03; only files in a folder named after it)
 
 Files are graded with the session's shared launcher (conftest.grade_code: ex03, 3 s, fixed hidden seeds), except
@@ -34,8 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import HIDDEN_SEEDS, REPO, SPAWNER, TIMEOUT_S, _course, grade_code
+
+from grader.child import CAPPED
 from grader.export import grade_to_dict
 from grader.isolate import OWN_PROCESSES, STRONG
 from grader.report import render
@@ -162,6 +164,18 @@ def _kill_marked() -> None:
 
 def _printed_pids(grade: Grade, tag: str) -> list[int]:
     return [int(m) for m in re.findall(rf"^{tag} (\d+)$", grade.output, re.MULTILINE)]
+
+
+NEEDS = ("namespaces", "own_process_tree", "cgroups")  # what a case may declare under `needs:`
+
+
+def _reached(grade: Grade, needs: str) -> bool:
+    """Whether the level reached has what a case needs (a partly isolated 'namespaces (...)' counts: it must fail)."""
+    if grade.sandbox.startswith("baseline"):
+        return False
+    if needs == "own_process_tree":
+        return grade.sandbox.endswith(OWN_PROCESSES)
+    return needs != "cgroups" or CAPPED in grade.sandbox
 
 
 def _strong(grade: Grade) -> bool:
@@ -585,8 +599,9 @@ def test_attack_gets_the_declared_grade(case: Case, tmp_path: Path, monkeypatch)
         grade = _grade(tmp_path, code, case)  # never raises: every attack becomes a grade
         elapsed = time.monotonic() - started
         assert elapsed < case.timeout + 3, f"grading took {elapsed:.1f} s"
-        if case.header.get("needs") == "namespaces" and grade.sandbox.startswith("baseline"):
-            pytest.skip(f"needs the namespaces sandbox; this machine reached '{grade.sandbox}'")
+        needs = case.header.get("needs")
+        if needs is not None and not _reached(grade, needs):
+            pytest.skip(f"needs {needs}; this machine reached '{grade.sandbox}'")
         assert_declared_outcome(grade, case.header, checks=EX03_CHECKS if case.exercise == "ex03" else None)
         EXTRA[case.name](grade, context)
 
@@ -597,7 +612,7 @@ def test_the_suite_is_complete_and_every_file_declares_its_outcome() -> None:
         header = case.header
         assert header.get("attack"), case.name
         assert {"expect-error", "expect-status", "expect-score", "expect-score-below"} & set(header), case.name
-        assert header.get("needs") in (None, "namespaces"), case.name
+        assert header.get("needs") in (None, *NEEDS), case.name
         assert case.exercise == "ex03" or case.path.parent.name == case.exercise, case.name
         assert case.name in EXTRA, f"{case.name}: add its extra assertions (or an explicit no-op) to EXTRA"
     open_holes = {str(p.relative_to(HERE / "open")) for p in (HERE / "open").rglob("*.py")}

@@ -1,4 +1,4 @@
-# attack: host_kernel_settings.py with sandbox.pid_namespace on, where the child mounts a /proc of its own
+# attack: host_kernel_settings.py in a process tree of its own, under a /proc mounted afresh for that tree
 # expect-status: passed
 # limits: pid_namespace=true
 # needs: namespaces

@@ -1,5 +1,6 @@
 # attack: start a helper in its own session, SIGKILL the launcher (the child's parent), then linger, unsupervised
 # expect-error: crash
+# needs: own_process_tree
 import ctypes
 import os
 import signal

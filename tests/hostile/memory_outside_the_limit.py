@@ -1,6 +1,7 @@
 # attack: hold 1 GB in memfd files (written, never mapped), which RLIMIT_AS does not count; memory_mb is 256
 # expect-error: memory
 # limits: memory_mb=256
+# needs: cgroups
 import os
 
 import torch
