@@ -27,3 +27,7 @@ class UsageError(GraderError):
 
 class SubmissionNotFound(GraderError):
     """The submission file to grade cannot be found or read."""
+
+
+class SandboxTooWeak(GraderError):
+    """The machine cannot reach the isolation level config.yaml demands (sandbox.require); no student code ran."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .cgroups import Cgroups
 from .child import ChildPlan, run_child
 from .config import Limits
-from .errors import GraderError
+from .errors import SandboxTooWeak
 from .isolate import LEVELS, PR_SET_CHILD_SUBREAPER, level_of, meets, prctl
 from .protocol import (
     SANDBOX_NOTE,
@@ -64,10 +64,6 @@ class Surroundings:
 
     own_tree: bool = False
     groups: Cgroups | None = None
-
-
-class SandboxTooWeak(GraderError):
-    """The machine cannot reach the isolation level config.yaml demands (sandbox.require); no student code ran."""
 
 
 def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
