@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import textwrap
 from pathlib import Path
 
@@ -19,6 +20,15 @@ from grader.spawner import Spawner, warm_up
 # and so every child's, then holds no reference solution (tests/test_sandbox.py proves a child cannot find one).
 warm_up()
 SPAWNER = Spawner()
+
+
+@pytest.fixture(autouse=True)
+def _keep_gc_enabled():
+    """`grade run` disables the garbage collector (it is meant to be a one-shot process); undo that here."""
+    enabled = gc.isenabled()
+    yield
+    if enabled:
+        gc.enable()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

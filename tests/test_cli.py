@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 import shutil
@@ -22,15 +21,6 @@ FAST = ["--hidden", "1", "--timeout", "5", "--config", str(CONFIG)]
 CHECK_KEYS = {"name", "passed", "score", "max_score", "message", "diagnosis"}
 ISOLATED = pytest.mark.filterwarnings("ignore:'isolated_filesystem' is deprecated:DeprecationWarning")
 TOP_KEYS = {"exercise", "submission", "status", "score", "max_score", "checks", "error"}
-
-
-@pytest.fixture(autouse=True)
-def _keep_gc_enabled():
-    """`grade run` disables the garbage collector (it is meant to be a one-shot process); undo that here."""
-    enabled = gc.isenabled()
-    yield
-    if enabled:
-        gc.enable()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import gc
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -17,9 +16,24 @@ from conftest import HIDDEN_SEEDS, grade_code
 from grader.cli import main
 from grader.errors import UsageError
 from grader.export import results_from_dict
-from grader.exports import (CLASS_KINDS, CanvasAssignment, annotations, canvas_csv, class_csv, class_json,
-                            class_junit, classroom_log, classroom_payload, classroom_result, encode, error_payload,
-                            gradescope_results, render, step_summary, submission_junit)
+from grader.exports import (
+    CLASS_KINDS,
+    CanvasAssignment,
+    annotations,
+    canvas_csv,
+    class_csv,
+    class_json,
+    class_junit,
+    classroom_log,
+    classroom_payload,
+    classroom_result,
+    encode,
+    error_payload,
+    gradescope_results,
+    render,
+    step_summary,
+    submission_junit,
+)
 from grader.exports.visible import check_message, error_message, is_hidden, unseeded
 from grader.inputs import Trial, build_inputs
 from grader.result import CheckResult, Grade, GradeError, StudentResult
@@ -370,15 +384,6 @@ def test_a_real_hidden_trial_failure_reaches_no_platform_with_its_values(tmp_pat
 
 
 # ----------------------------------------------------------------------------------- grade run --format ...
-
-
-@pytest.fixture(autouse=True)
-def _keep_gc_enabled():
-    """`grade run` disables the garbage collector (it is meant to be a one-shot process); undo that here."""
-    enabled = gc.isenabled()
-    yield
-    if enabled:
-        gc.enable()
 
 
 def _github(tmp_path: Path) -> dict[str, str]:
