@@ -121,6 +121,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...]
     starter: str = ""
     notebook: "NotebookNames | None" = None
+    expected: Path | None = None  # a student bundle: the reference's stored values on the public trials, no code
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -243,7 +244,8 @@ def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: 
     return check
 
 
-def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, checks: set, seen: dict) -> Mistake:
+def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, checks: set, seen: dict,
+             stored: bool) -> Mistake:
     f = Fields(data, path=path, where=f"mistakes[{index}]", error=ExerciseError, line=line)
     mistake_id = f.req("id", str)
     f.check(mistake_id not in seen, "id", f"a second mistake with the id '{mistake_id}' (the first is on line "
@@ -252,7 +254,7 @@ def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, che
     diagnosis = f.req("diagnosis", str)
     f.check(diagnosis in DIAGNOSES, "diagnosis", f"unknown diagnosis '{diagnosis}'; known: {', '.join(DIAGNOSES)}")
     message = f.req("message", str).strip()
-    code = _code(f, "code", function, f"mistakes[{index}].code")
+    code = Code("", 0) if stored else _code(f, "code", function, f"mistakes[{index}].code")
     only = tuple(f.opt("checks", list, []))
     for name in only:
         f.check(isinstance(name, str), "checks", f"list the names of checks, not {name!r}")
@@ -323,10 +325,16 @@ def parse_exercise(path: Path) -> Exercise:
     check_names = [c.name for c in checks]
     duplicates = sorted({n for n in check_names if check_names.count(n) > 1})
     top.check(not duplicates, "checks", f"check names must differ; give each a 'name' ({', '.join(duplicates)})")
+    expected = top.opt("expected", str, None)
+    if expected is not None:
+        top.check(not top.has("reference") and (path.parent / expected).is_file(), "expected",
+                  f"stored expectations replace the reference: drop 'reference', and {path.parent / expected} must "
+                  f"exist (rebuild the bundle with 'grade bundle')")
     mistake_ids: dict = {}
     mistakes = tuple(each_item(top.opt("mistakes", list, []), top, "mistakes",
                                lambda d, i, ln: _mistake(d, i, ln, path=path, function=function,
-                                                         checks=set(check_names), seen=mistake_ids)))
+                                                         checks=set(check_names), seen=mistake_ids,
+                                                         stored=expected is not None)))
     total = sum(c.points for c in checks)
     points = top.req("points", float)
     top.check(abs(points - total) < 1e-9, "points", f"is {points:g} but the checks add up to {total:g}")
@@ -335,9 +343,10 @@ def parse_exercise(path: Path) -> Exercise:
         path=path, id=exercise_id, version=top.opt("version", int, 1), title=top.req("title", str),
         points=points, prompt=top.req("prompt", str).strip(), contract=contract, dims=dims, inputs=inputs,
         public_seeds=tuple(seeds), hidden_trials=hidden,
-        reference=_code(top, "reference", function, "reference"),
+        reference=_code(top, "reference", function, "reference") if expected is None else Code("", 0),
         probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
         notebook=_notebook(top, contract, inputs) if top.has("notebook") else None,
+        expected=None if expected is None else path.parent / expected,
     )
     top.done()
     return exercise

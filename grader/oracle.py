@@ -46,7 +46,12 @@ def _compile(exercise: Exercise, code: Code, name: str) -> Callable:
     return namespace[name]
 
 
-def build_oracle(exercise: Exercise) -> Oracle:
+def build_oracle(exercise: Exercise) -> Any:
+    """Compile the reference and the known mistakes; a student bundle's exercise serves stored values instead."""
+    if exercise.expected is not None:
+        from .stored import load_stored
+
+        return load_stored(exercise)
     function = exercise.contract.function
     return Oracle(
         exercise=exercise,
@@ -72,6 +77,8 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int,
     The arguments come from the trial's seed, or from `make_args` (a notebook's own values), called afresh
     for every run because runs may change them.
     """
+    if not isinstance(oracle, Oracle):  # a grader.stored.StoredOracle: values computed when the bundle was made
+        return oracle.expect(trial, make_args=make_args)
     exercise = oracle.exercise
     fresh = make_args or (lambda: build_inputs(exercise, trial.seed))
     encoder = observe.Encoder(max_elements=max_elements)

@@ -77,4 +77,4 @@ def run() -> None:
 
 
 # The commands register themselves on `main`.
-from . import course, student  # noqa: F401
+from . import course, platforms, student  # noqa: F401
