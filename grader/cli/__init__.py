@@ -43,6 +43,12 @@ def main() -> None:
     grade show ex03            show an exercise's prompt and signature
     grade start ex03           write the starter file ex03.py here
     grade check-exercises      prove every exercise against its solutions
+    grade batch submissions/   grade a class into the gradebook (resumable)
+    grade export --format csv  export the gradebook (csv, json, canvas, junit, gradescope)
+    grade report               the class report: one offline HTML page
+    grade bundle -o student/   what students receive (no answers, no hidden trials)
+    grade classroom init DIR   the GitHub Classroom workflow
+    grade gradescope build ... the Gradescope autograder zip
     """
 
 
