@@ -37,27 +37,50 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    explicit_nodes = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
-    loader.flatten_mapping(node)  # merged pairs (<<) come first, so the explicit keys after them override them
     out = LineDict()
     out.line = node.start_mark.line + 1
     out.key_lines = {}
     out.value_lines = {}
+    # Merge keys (<<) are resolved here from the merged mappings as constructed, rather than by PyYAML's
+    # flatten_mapping: PyYAML 6.0.3 loses a merged mapping's own overrides when that mapping itself merged one.
+    for source in _merge_sources(node):
+        merged = loader.construct_object(source, deep=True)
+        if not isinstance(merged, LineDict):
+            raise _YamlShapeError(source.start_mark.line + 1, "<< merges a plain mapping, not a tagged one")
+        for key, value in merged.items():
+            out.setdefault(key, value)
+            out.key_lines.setdefault(key, merged.key_lines[key])
+            out.value_lines.setdefault(key, merged.value_lines[key])
     explicit: set = set()
     for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, (str, int, float, bool)):
             raise _YamlShapeError(line, f"a key must be a plain word, not {_describe(type(key))}")
         if key in explicit:
             raise _YamlShapeError(line, f"duplicate key {key!r} (first given on line {out.key_lines[key]})")
-        if id(key_node) in explicit_nodes:
-            explicit.add(key)
+        explicit.add(key)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = line
         block = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">")
         out.value_lines[key] = value_node.start_mark.line + 1 + block
     return out
+
+
+def _merge_sources(node: yaml.MappingNode) -> list:
+    """The mappings merged into `node` by its << keys, the one that wins first (YAML's merge-key rules)."""
+    sources = []
+    for key_node, value_node in node.value:
+        if key_node.tag != _MERGE_TAG:
+            continue
+        items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        if not all(isinstance(item, yaml.MappingNode) for item in items):
+            raise _YamlShapeError(key_node.start_mark.line + 1,
+                                  "<< merges a mapping (<<: *name) or a list of them (<<: [*a, *b]), nothing else")
+        sources.extend(items)
+    return sources
 
 
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:

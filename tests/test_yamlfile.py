@@ -337,6 +337,22 @@ def test_merge_of_a_mapping_that_itself_merged(tmp_path):
     assert load_yaml(path, ConfigError)["c"] == {"x": 0, "y": 3}
 
 
+def test_merged_keys_keep_the_lines_where_they_were_written(tmp_path):
+    path = write(tmp_path, "a: &a\n  x: 1\nuse:\n  <<: *a\n")
+    assert load_yaml(path, ConfigError)["use"].key_lines == {"x": 2}
+
+
+@pytest.mark.parametrize("text, line, says", [
+    ("use:\n  <<: 3\n", 2, "<< merges a mapping (<<: *name) or a list of them"),
+    ("use:\n  <<: [{x: 1}, 2]\n", 2, "<< merges a mapping (<<: *name) or a list of them"),
+    ("use:\n  <<: !!set {x}\n", 2, "<< merges a plain mapping, not a tagged one"),
+    ("a: &a {<<: *a}\n", 1, "invalid YAML: found unconstructable recursive node"),
+])
+def test_a_merge_of_anything_but_mappings_is_refused_with_its_line(tmp_path, text, line, says):
+    path = write(tmp_path, text)
+    assert error_of(path).startswith(f"{path}:{line}: {says}")
+
+
 def test_true_duplicates_are_still_rejected_next_to_a_merge(tmp_path):
     path = write(tmp_path, "base: &b {x: 1}\nuse:\n  <<: *b\n  y: 3\n  y: 4\n")
     assert error_of(path) == f"{path}:5: duplicate key 'y' (first given on line 4)"
