@@ -29,6 +29,7 @@ PHRASES: dict[str, str] = {
     "aliased": "returned the same tensor several times instead of clones",
     "frozen": "made the wrong set of parameters trainable",
     "used_autograd": "used autograd where the gradients must be computed by hand",
+    "unverifiable": "wrote a by-hand answer the grader could not read as plain arithmetic (getattr, private names)",
     "value": "got a wrong value with no more specific diagnosis",
     "syntax": "handed in code that is not valid Python",
     "missing": "did not define the function the exercise asks for",

@@ -18,6 +18,7 @@ DIAGNOSES: dict[str, str] = {
     "aliased": "the same tensor was returned several times where clones were needed",
     "frozen": "the wrong set of parameters is trainable",
     "used_autograd": "autograd was used where the gradients must be computed by hand",
+    "unverifiable": "code the by-hand check cannot read as plain arithmetic: getattr/eval, private names, other modules",
     "value": "any other mismatch",
 }
 

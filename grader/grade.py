@@ -7,7 +7,7 @@ import shutil
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .exercise import Check, Exercise
@@ -15,6 +15,9 @@ from .inputs import Trial, make_trials
 from .protocol import SANDBOX_NOTE
 from .result import CheckResult, Grade, GradeError
 from .source import Submission, units_for
+
+if TYPE_CHECKING:
+    from .diagnose import Finding
 
 MEMORY_HINTS = ("can't allocate memory", "not enough memory", "DefaultCPUAllocator", "out of memory")
 
@@ -108,19 +111,20 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
                 output_truncated=run.output_bytes > len(output.encode()))
     try:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
+        by_hand = _audit_by_hand(pending)
         states = [m for m in run.messages if m["kind"] == "state"]
         if error is not None and error.kind == "missing" and states and exercise.notebook is not None:
             from .states import grade_states
 
-            checks, note = grade_states(exercise, oracle, states, settings)
+            checks, note = grade_states(exercise, oracle, states, settings, by_hand=by_hand)
             if checks is not None:
                 return Grade(checks=checks, notes=(*notes, note), **{**base, "public_seeds": (), "hidden_seeds": ()})
             error = GradeError("missing", f"{error.message}. {note}")
         if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
             checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
         else:
-            checks = tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short)
-                           for check in exercise.checks)
+            checks = tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short,
+                                       by_hand=by_hand) for check in exercise.checks)
     except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
         # The frames passed validation yet could not be read: still the submission's crash, never the grader's.
         error = GradeError("crash", f"the child sent back a result the grader could not read "
@@ -133,6 +137,15 @@ def ungraded(exercise: Exercise, error: GradeError, *, submission: str = "") -> 
     """A zero for every check, with the reason: e.g. an assigned exercise the student handed in nothing for."""
     return Grade(exercise=exercise.id, title=exercise.title, version=exercise.version, submission=submission,
                  checks=_all_failed(exercise, error), error=error, public_seeds=exercise.public_seeds)
+
+
+def _audit_by_hand(pending: Pending) -> Finding | None:
+    """The static half of a no_autograd check (grader.byhand), read here from the source, never in the child."""
+    if not any(check.kind == "no_autograd" for check in pending.exercise.checks):
+        return None
+    from .byhand import audit
+
+    return audit(pending.plan.units)
 
 
 def _sandbox_level(run: Any) -> str:
@@ -241,13 +254,19 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
 
 
 def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
-           outcomes: list[Outcome], settings: Settings, cut_short: GradeError | None) -> CheckResult:
-    """A check passes only when it passes on every trial; the first failing trial explains it."""
+                outcomes: list[Outcome], settings: Settings, cut_short: GradeError | None, *,
+                by_hand: Finding | None = None) -> CheckResult:
+    """A check passes only when it passes on every trial; the first failing trial explains it.
+
+    `by_hand` is grader.byhand's finding on the source, which fails a no_autograd check whatever the run counted.
+    """
     from .compare import judge, match_mistake
 
     rtol = check.rtol if check.rtol is not None else settings.rtol
     atol = check.atol if check.atol is not None else settings.atol
     fail = dict(name=check.name, kind=check.kind, passed=False, score=0.0, max_score=check.points)
+    if check.kind == "no_autograd" and by_hand is not None:
+        return CheckResult(**fail, diagnosis=by_hand.code, message=by_hand.message)
     for trial, expected, outcome in zip(trials, expectations, outcomes):
         if outcome.exception is not None:
             err = _exception_error(outcome.exception, exercise.contract.function, at_import=False)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .exercise import Exercise
 from .inputs import Trial
 from .result import CheckResult
 
+if TYPE_CHECKING:
+    from .diagnose import Finding
 
-def grade_states(exercise: Exercise, oracle: Any, states: list[dict],
-                 settings: Settings) -> tuple[tuple[CheckResult, ...] | None, str]:
-    """The checks of the best-scoring state, and a note naming the cell graded (or why none could be)."""
+
+def grade_states(exercise: Exercise, oracle: Any, states: list[dict], settings: Settings, *,
+                 by_hand: Finding | None = None) -> tuple[tuple[CheckResult, ...] | None, str]:
+    """The checks of the best-scoring state, and a note naming the cell graded (or why none could be).
+
+    `by_hand`: grader.byhand's finding on the notebook's source, for no_autograd checks.
+    """
     from .grade import Outcome, score_check
     from .oracle import UnusableState, args_from_state, expect
 
@@ -29,8 +35,8 @@ def grade_states(exercise: Exercise, oracle: Any, states: list[dict],
             reasons.append(f"after cell {state['cell']}: {why}")
             continue
         outcome = Outcome(values=state["values"], autograd_calls=state["autograd_calls"])
-        checks = tuple(score_check(check, exercise, (trial,), [expected], [outcome], settings, None)
-                       for check in exercise.checks)
+        checks = tuple(score_check(check, exercise, (trial,), [expected], [outcome], settings, None,
+                                   by_hand=by_hand) for check in exercise.checks)
         score = sum(c.score for c in checks)
         if best is None or score > best[0]:
             best = (score, checks, state["cell"])

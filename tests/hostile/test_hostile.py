@@ -516,6 +516,14 @@ def _memory_message(grade: Grade, context: dict) -> None:
     assert "held" not in grade.output, grade.output
 
 
+def _by_hand_refused(diagnosis: str, opening: str) -> Callable[[Grade, dict], None]:
+    """The attack computed the right gradients (8 of 10 points) and the source, read in the grader, shows how."""
+    def check(grade: Grade, context: dict) -> None:
+        by_hand = _by_name(grade)["by hand"]
+        assert by_hand.diagnosis == diagnosis and by_hand.message.startswith(opening), by_hand
+    return check
+
+
 EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "loop_at_import.py": _timeout_message,
     "loop_in_function.py": _timeout_message,
@@ -558,7 +566,13 @@ EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "dev_shm_leftover.py": _shm,
     "binary_garbage.py": _message_has("not UTF-8"),
     "null_bytes.py": _message_has("null bytes"),
-    "ex09/engine_bypass.py": lambda grade, context: None,
+    "ex09/engine_bypass.py": _by_hand_refused("unverifiable", "line 11: ._C is private"),
+    "ex09/getattr_engine.py": _by_hand_refused("unverifiable", "line 7: getattr() fetches attributes"),
+    "ex09/forward_mode.py": _by_hand_refused("used_autograd", "line 6: .forward_ad computes gradients outside"),
+    "ex09/graph_node_call.py": _by_hand_refused("used_autograd", "line 12: .grad_fn computes gradients outside"),
+    "ex09/frame_walk.py": _by_hand_refused("unverifiable", "line 13: .gi_frame reaches into the interpreter"),
+    "ex09/module_hop.py": _by_hand_refused("unverifiable", "line 11: .serialization leads from a module to another"),
+    "ex09/match_pattern.py": _by_hand_refused("unverifiable", "line 10: ._C is private"),
 }
 
 
