@@ -5,15 +5,17 @@ that reaches torch's internals (torch._C._ImperativeEngine, a graph node called 
 pickle) can compute gradients without being counted. So a `no_autograd` check passes only when the run counted no
 autograd *and* the source, parsed here and never run here, uses nothing the count cannot see:
 
-- no name from autograd that works around the engine (forward-mode duals, torch.func, grad_fn nodes);
+- no name from autograd that works around the engine (forward-mode duals, torch.func, graph nodes, backward kernels);
 - no reflection: getattr/eval/exec/vars/globals/__import__ and the like, private (_x) or dunder attributes,
   interpreter internals (frames, code objects);
-- attributes only by public names of torch, torch.nn(.functional/.init), torch.linalg/special/fft/autograd/optim, math,
-  numpy and typing, of tensors and of Python's own types, or names the submission defines itself; never a name by
-  which one of those modules reaches another module (torch.serialization.pickle, numpy.lib);
-- imports only of those modules, and of functools and itertools for a few named tools (reduce, chain, ...).
+- attributes only by public names of the trusted modules (torch, its nn, nn.functional, nn.init, linalg, special,
+  fft, autograd and optim, math, numpy, typing), of tensors, modules, optimizers and Python's own types, or by
+  names the submission gives its own objects, provided torch or numpy use that name for nothing anywhere; never a
+  name by which a reachable module reaches another module (torch.serialization.pickle, numpy.lib);
+- imports only of the trusted modules, and of functools and itertools for a few named tools (reduce, chain, ...).
 
-grad_fn may be printed or compared (tutorials do), not kept or called. In a notebook every cell that runs is read.
+grad_fn may be printed with the builtin print/str/repr, formatted, tested with `is` or asserted, never kept or
+called. In a notebook every cell that runs is read.
 
 Plain tensor arithmetic passes; using backward() or torch.autograd.grad is left to the run's count (it sees them),
 so a notebook cell that checks the answer against autograd outside the graded function is no offence.
@@ -31,17 +33,17 @@ from typing import Any
 
 from .diagnose import Finding
 
-IMPORTABLE = ("torch", "math", "numpy", "typing", "__future__", "functools", "itertools")
-# What by-hand code may use from functools and itertools, which are not walked like the modules above.
+# Modules an import may name besides the trusted ones, and what by-hand code may use from functools and itertools.
+UNWALKED_IMPORTS = frozenset({"__future__", "functools", "itertools"})
 TOOLS = frozenset({"reduce", "partial", "accumulate", "chain", "product", "zip_longest", "pairwise", "islice",
                    "repeat", "count", "cycle", "starmap", "combinations", "permutations"})
-# The submodules plain code may reach by name (torch.nn.functional); the walk below finds what they hold.
+# The submodules of the trusted modules that are trusted too, reached by these names (torch.nn.functional).
 TRAVERSABLE = frozenset({"nn", "functional", "linalg", "special", "fft", "autograd", "optim", "init"})
 # Autograd without the backward engine, which the child's count therefore never sees.
 AROUND_THE_ENGINE = frozenset({
     "forward_ad", "make_dual", "unpack_dual", "dual_level", "func", "functorch", "jvp", "vjp", "jacfwd", "jacrev",
-    "jacobian", "hessian", "hvp", "vhp", "grad_fn", "next_functions",
-    *(f"conv{d}d_{wrt}" for d in (1, 2, 3) for wrt in ("input", "weight")),  # torch.nn.grad: backward kernels
+    "jacobian", "hessian", "hvp", "vhp", "grad_fn", "next_functions", "get_gradient_edge", "GradientEdge",
+    "ImperativeEngine", *(f"conv{d}d_{wrt}" for d in (1, 2, 3) for wrt in ("input", "weight")),  # torch.nn.grad
 })
 # Ways to reach code, attributes or modules by a name computed at run time: builtins, then attributes.
 REFLECTIVE_BUILTINS = frozenset({
@@ -52,6 +54,7 @@ REFLECTIVE_ATTRIBUTES = frozenset({
     "load", "loads", "compile", "get_type_hints", "mro", "attrgetter", "methodcaller", "import_module",
 })
 INSPECTABLE = frozenset({"grad_fn"})  # tutorials print it; only calling it (or keeping it to call) computes anything
+SHOWING_BUILTINS = ("print", "str", "repr")  # turn a value into text and nothing else, unless the code rebinds them
 HARMLESS_DUNDERS = frozenset({"__init__", "__name__", "__qualname__", "__doc__"})
 INTERNAL_PREFIXES = ("f_", "gi_", "cr_", "ag_", "tb_", "co_", "func_", "im_")  # frames, generators, code objects
 STDLIB_MODULES = frozenset({
@@ -64,50 +67,66 @@ STDLIB_MODULES = frozenset({
 
 @dataclass(frozen=True)
 class _Names:
-    """What attribute names plain code may use, and which ones lead from a module to another module."""
+    """The names plain code may use, the ones torch and numpy use anywhere, and the modules it may import."""
 
-    public: frozenset[str]
-    to_modules: frozenset[str]
+    public: frozenset[str]  # attribute names plain code may use
+    to_modules: frozenset[str]  # names by which a reachable module reaches another module
+    anywhere: frozenset[str]  # every public name of every module reachable: the code's own objects cannot claim one
+    modules: frozenset[str]  # the trusted modules, which an import may name
 
 
 @cache
 def _names() -> _Names:
-    """Walk the modules plain code can reach by name. A name that is public somewhere (tensor.cpu()) and a module
-    elsewhere (torch.cpu) is followed into that module too; names of modules not followed become forbidden."""
+    """Two walks. The first, over the trusted modules, gives the public names; the second follows every module a
+    public name reaches (torch.cpu, as tensor.cpu() is public), and forbids the names of modules it does not follow."""
     import numpy
     import torch
     import typing
 
+    roots = (torch, numpy, typing, sys.modules["math"])
     kinds = (torch.Tensor, torch.nn.Module, torch.nn.Parameter, torch.Size, torch.dtype, torch.device,
              torch.optim.Optimizer, numpy.ndarray, str, bytes, list, tuple, dict, set, frozenset, int, float, complex,
              range, slice)
-    public = {n for kind in kinds for n in dir(kind) if not n.startswith("_")}
-    while True:
-        follow = (TRAVERSABLE | public) - STDLIB_MODULES
-        modules_by_name: set[str] = set(STDLIB_MODULES)
-        queue: list[ModuleType] = [torch, numpy, typing, sys.modules["math"]]
-        seen = {id(m) for m in queue}
-        found = set(public)
-        while queue:
-            module = queue.pop()
-            for name in dir(module):
-                if name.startswith("_"):
-                    continue
-                value = vars(module).get(name, ModuleType)  # ModuleType: only dir() knows it, imported lazily
-                if value is not ModuleType and not isinstance(value, ModuleType):
-                    found.add(name)
-                    continue
-                if name not in follow:
-                    modules_by_name.add(name)
-                    continue
-                value = _lazy(module, name) if value is ModuleType else value
-                if isinstance(value, ModuleType) and id(value) not in seen:
-                    seen.add(id(value))
-                    queue.append(value)
-        if found == public:
-            return _Names(public=frozenset(public - modules_by_name) | TRAVERSABLE | TOOLS,
-                          to_modules=frozenset(modules_by_name))
-        public = found
+    public = {n for kind in kinds for n in dir(kind) if not n.startswith("_")} | TOOLS | TRAVERSABLE
+
+    def add_public(name: str, is_module: bool) -> None:
+        if not is_module:
+            public.add(name)
+
+    trusted = _walk(roots, lambda name: name in TRAVERSABLE, on_name=add_public)
+    follow = (public | TRAVERSABLE) - STDLIB_MODULES
+    to_modules, anywhere = set(STDLIB_MODULES), set(public)
+
+    def record(name: str, is_module: bool) -> None:
+        anywhere.add(name)
+        if is_module and name not in follow:
+            to_modules.add(name)
+
+    _walk(roots, lambda name: name in follow, on_name=record)
+    return _Names(public=frozenset(public - to_modules), to_modules=frozenset(to_modules),
+                  anywhere=frozenset(anywhere), modules=frozenset(m.__name__ for m in trusted))
+
+
+def _walk(roots: tuple[ModuleType, ...], follow: Any, on_name: Any) -> list[ModuleType]:
+    """Visit every public name of the modules reachable from `roots` through names `follow` accepts."""
+    queue, seen = list(roots), {id(m) for m in roots}
+    visited = []
+    while queue:
+        module = queue.pop()
+        visited.append(module)
+        for name in dir(module):
+            if name.startswith("_"):
+                continue
+            value = vars(module).get(name, ModuleType)  # ModuleType: only dir() knows it, imported lazily
+            is_module = value is ModuleType or isinstance(value, ModuleType)
+            on_name(name, is_module)
+            if not is_module or not follow(name):
+                continue
+            value = _lazy(module, name) if value is ModuleType else value
+            if isinstance(value, ModuleType) and id(value) not in seen:
+                seen.add(id(value))
+                queue.append(value)
+    return visited
 
 
 def _lazy(module: ModuleType, name: str) -> Any:
@@ -155,14 +174,29 @@ def audit(units: tuple[Any, ...]) -> Finding | None:
 
 def _problems(tree: ast.AST) -> list[_Problem]:
     names = _names()
-    defined = _defined_attributes(tree)
+    defined = _defined_attributes(tree) - (names.anywhere - names.public)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    shown = _only_shown_by(tree, parents)
     found: list[_Problem] = []
 
-    def attribute(node: ast.AST, name: str) -> None:
-        problem = _attribute_problem(name, names, defined)
-        if problem is not None and not (name in INSPECTABLE and _only_shown(node, parents)):
+    def attribute(node: ast.AST, name: str, own: frozenset[str] = defined) -> None:
+        problem = _attribute_problem(name, names, own)
+        if problem is not None and not (name in INSPECTABLE and shown(node)):
             found.append(_Problem(node.lineno, node.end_col_offset or 0, *problem))
+
+    def refuse(node: ast.AST, what: str) -> None:
+        found.append(_Problem(node.lineno, node.col_offset, "unverifiable", what))
+
+    def module_problem(node: ast.stmt, module: str, statement: str) -> bool:
+        if module in names.modules | UNWALKED_IMPORTS:
+            return False
+        for part in module.split("."):  # name the part that explains it best: torch._C, torch.autograd.forward_ad
+            problem = _attribute_problem(part, names, frozenset()) if part else None
+            if problem is not None and (problem[0] == "used_autograd" or part.startswith("_")):
+                found.append(_Problem(node.lineno, node.col_offset, *problem))
+                return True
+        refuse(node, f"{statement}: {IMPORTS}")
+        return True
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
@@ -171,40 +205,70 @@ def _problems(tree: ast.AST) -> list[_Problem]:
             for name in node.kwd_attrs:
                 attribute(node, name)
         elif isinstance(node, ast.Name) and node.id in REFLECTIVE_BUILTINS:
-            found.append(_Problem(node.lineno, node.col_offset, "unverifiable",
-                                  f"{node.id}() fetches attributes, code or modules by a name known only at run time"))
+            refuse(node, f"{node.id}() fetches attributes, code or modules by a name known only at run time")
         elif isinstance(node, ast.Name) and node.id.startswith("__") and node.id not in HARMLESS_DUNDERS:
-            found.append(_Problem(node.lineno, node.col_offset, "unverifiable",
-                                  f"{node.id} is private to Python"))
+            refuse(node, f"{node.id} is private to Python")
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                found.extend(_import_problems(node, alias.name.split("."), names, defined))
+                module_problem(node, alias.name, f"import {alias.name}")
         elif isinstance(node, ast.ImportFrom):
-            if node.level or not node.module:
-                found.append(_Problem(node.lineno, node.col_offset, "unverifiable", "a relative import"))
-                continue
-            found.extend(_import_problems(node, node.module.split("."), names, defined))
-            for alias in node.names:
-                if alias.name == "*":
-                    found.append(_Problem(node.lineno, node.col_offset, "unverifiable",
-                                          f"from {node.module} import * (import the names you use)"))
-                else:
-                    attribute(node, alias.name)
+            module = "." * node.level + (node.module or "")
+            if not module_problem(node, module, f"from {module} import ...") and module != "__future__":
+                for alias in node.names:
+                    if alias.name == "*":
+                        refuse(node, f"from {module} import * (import the names you use)")
+                    else:
+                        attribute(node, alias.name, frozenset())  # a name imported is never the code's own
     return sorted(found, key=lambda p: (p.line, p.column))
 
 
-def _only_shown(node: ast.AST, parents: dict) -> bool:
-    """Whether the value is only printed or compared (print(y.grad_fn), y.grad_fn is None), never kept or called."""
-    parent = parents.get(node)
-    if isinstance(parent, (ast.Compare, ast.FormattedValue, ast.Assert)):
-        return True
-    return (isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Name)
-            and parent.func.id in ("print", "repr", "str", "type", "isinstance", "bool"))
+IMPORTS = ("by-hand code imports only torch (and torch.nn, nn.functional, linalg, special, fft, autograd, optim), "
+           "math, numpy, typing, functools and itertools")
+
+
+def _only_shown_by(tree: ast.AST, parents: dict) -> Any:
+    """A test of whether a value is only turned into text or tested (print(y.grad_fn), y.grad_fn is None), never
+    kept, called or handed to code that could keep it (a rebound print, an __eq__, a metaclass)."""
+    bound = _bound_names(tree)
+    showing = {name for name in SHOWING_BUILTINS if name not in bound}
+
+    def shown(node: ast.AST) -> bool:
+        parent = parents.get(node)
+        if isinstance(parent, ast.Compare):
+            return all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops)
+        if isinstance(parent, (ast.FormattedValue, ast.Assert)):
+            return node is (parent.value if isinstance(parent, ast.FormattedValue) else parent.test)
+        return (isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Name)
+                and parent.func.id in showing)
+    return shown
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Every name the code binds anywhere: assignments, definitions, parameters, imports, exception handlers."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound.update(node.names)
+    return bound
 
 
 def _attribute_problem(name: str, names: _Names, defined: frozenset[str]) -> tuple[str, str] | None:
     if name in AROUND_THE_ENGINE:
         return "used_autograd", f".{name} computes gradients outside the backward engine"
+    if "backward" in name and name != "backward":  # backward() itself runs the engine, which the run counts
+        return "used_autograd", f".{name} is one of autograd's backward computations"
     if name in REFLECTIVE_ATTRIBUTES:
         return "unverifiable", f".{name} fetches attributes, code or modules by a name known only at run time"
     if name.startswith("_") and name not in HARMLESS_DUNDERS:
@@ -213,20 +277,12 @@ def _attribute_problem(name: str, names: _Names, defined: frozenset[str]) -> tup
         return "unverifiable", f".{name} reaches into the interpreter's frames or code objects"
     if name in names.to_modules:
         return "unverifiable", f".{name} leads from a module to another module"
-    if name not in names.public and name not in defined and name not in HARMLESS_DUNDERS:
-        return "unverifiable", f".{name} is not a public name of torch, math or numpy, nor one the code defines"
-    return None
-
-
-def _import_problems(node: ast.stmt, path: list[str], names: _Names, defined: frozenset[str]) -> list[_Problem]:
-    if path[0] not in IMPORTABLE:
-        return [_Problem(node.lineno, node.col_offset, "unverifiable",
-                         f"import {'.'.join(path)}: by-hand code needs no module but torch, math and numpy")]
-    for part in path[1:]:
-        problem = _attribute_problem(part, names, defined)
-        if problem is not None:
-            return [_Problem(node.lineno, node.col_offset, *problem)]
-    return []
+    if name in names.public or name in defined or name in HARMLESS_DUNDERS:
+        return None
+    if name in names.anywhere:
+        return "unverifiable", (f".{name} names something inside torch or numpy that plain code does not use (if it "
+                                f"is an attribute of your own, rename it)")
+    return "unverifiable", f".{name} is not a public name of torch, math or numpy, nor one the code defines"
 
 
 def _defined_attributes(tree: ast.AST) -> frozenset[str]:
