@@ -8,6 +8,8 @@ autograd *and* the source, parsed here and never run here, uses nothing the coun
 - no name from autograd that works around the engine (forward-mode duals, torch.func, graph nodes, backward kernels);
 - no reflection: getattr/eval/exec/vars/globals/__import__ and the like, private (_x) or dunder attributes,
   interpreter internals (frames, code objects);
+- no class built on another class (a tensor subclass's __torch_function__ is handed torch's own getters, grad_fn's
+  among them), neither by a class statement with bases or a metaclass nor by type() with three arguments;
 - attributes only by public names of the trusted modules (torch, its nn, nn.functional, nn.init, linalg, special,
   fft, autograd and optim, math, numpy, typing), of tensors, modules, optimizers and Python's own types, or by
   names the submission gives its own objects, provided torch or numpy use that name for nothing anywhere; never a
@@ -43,7 +45,8 @@ TRAVERSABLE = frozenset({"nn", "functional", "linalg", "special", "fft", "autogr
 AROUND_THE_ENGINE = frozenset({
     "forward_ad", "make_dual", "unpack_dual", "dual_level", "func", "functorch", "jvp", "vjp", "jacfwd", "jacrev",
     "jacobian", "hessian", "hvp", "vhp", "grad_fn", "next_functions", "get_gradient_edge", "GradientEdge",
-    "ImperativeEngine", *(f"conv{d}d_{wrt}" for d in (1, 2, 3) for wrt in ("input", "weight")),  # torch.nn.grad
+    "ImperativeEngine", "gradcheck", "gradgradcheck", "get_numerical_jacobian", "get_analytical_jacobian",
+    *(f"conv{d}d_{wrt}" for d in (1, 2, 3) for wrt in ("input", "weight")),  # torch.nn.grad
 })
 # Ways to reach code, attributes or modules by a name computed at run time: builtins, then attributes.
 REFLECTIVE_BUILTINS = frozenset({
@@ -204,6 +207,11 @@ def _problems(tree: ast.AST) -> list[_Problem]:
         elif isinstance(node, ast.MatchClass):  # case C(attr=...) reads attributes by name
             for name in node.kwd_attrs:
                 attribute(node, name)
+        elif isinstance(node, ast.ClassDef) and (node.bases or node.keywords):
+            refuse(node, f"class {node.name}(...) builds on another class, which by-hand code never needs (a tensor "
+                         f"subclass's __torch_function__ sees torch's internals)")
+        elif isinstance(node, ast.Name) and node.id == "type" and not _asks_a_type(node, parents):
+            refuse(node, "type() with three arguments builds a class, which by-hand code never needs")
         elif isinstance(node, ast.Name) and node.id in REFLECTIVE_BUILTINS:
             refuse(node, f"{node.id}() fetches attributes, code or modules by a name known only at run time")
         elif isinstance(node, ast.Name) and node.id.startswith("__") and node.id not in HARMLESS_DUNDERS:
@@ -220,6 +228,14 @@ def _problems(tree: ast.AST) -> list[_Problem]:
                     else:
                         attribute(node, alias.name, frozenset())  # a name imported is never the code's own
     return sorted(found, key=lambda p: (p.line, p.column))
+
+
+def _asks_a_type(node: ast.Name, parents: dict) -> bool:
+    """type(x) asks a type; type as a base is the class statement's problem; anything else may build a class."""
+    call = parents.get(node)
+    if isinstance(call, ast.ClassDef):
+        return True
+    return isinstance(call, ast.Call) and call.func is node and len(call.args) == 1 and not call.keywords
 
 
 IMPORTS = ("by-hand code imports only torch (and torch.nn, nn.functional, linalg, special, fft, autograd, optim), "

@@ -96,6 +96,12 @@ def test_the_reference_solution_and_the_tutorial_notebooks_pass():
     ("node = loss.grad_fn", "used_autograd", "line 2: .grad_fn computes gradients outside"),
     ("e = torch.nn.grad.conv1d_weight", "used_autograd", "line 2: .conv1d_weight computes gradients outside"),
     ("match torch:\n    case object(_C=c): pass", "unverifiable", "line 3: ._C is private"),
+    ("class Spy(torch.Tensor):\n    pass", "unverifiable", "line 2: class Spy(...) builds on another class"),
+    ("class K(metaclass=M):\n    pass", "unverifiable", "line 2: class K(...) builds on another class"),
+    ("S = type('S', (torch.Tensor,), {})", "unverifiable", "line 2: type() with three arguments builds a class"),
+    ("make = type", "unverifiable", "line 2: type() with three arguments builds a class"),
+    ("print(type(torch.ones(1)))", None, None),
+    ("e = torch.autograd.gradcheck", "used_autograd", "line 2: .gradcheck computes gradients outside"),
 ])
 def test_each_way_around_the_count_is_named_with_its_line(line, code, opening):
     found = finding("import torch\n" + line + "\n")
