@@ -221,6 +221,7 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool,
         cap = address_space + (limits.memory_mb << 20)
         _limit(resource.RLIMIT_AS, cap, cap)
     torch.set_num_threads(1)
+    gc.freeze()  # what the grader left behind is never collected here, so each count's gc.collect() costs microseconds
     gc.enable()
     try:  # out of memory in the launcher's cgroup (or the machine), this process goes first, never the launcher
         with open("/proc/self/oom_score_adj", "w") as adj:
@@ -323,6 +324,17 @@ def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool
         _exit(HARNESS_FAULT)
 
 
+def _count(engine: _CountingEngine, earlier: int | None = None) -> int:
+    """The backward passes counted so far, or -1 when the engine was replaced (it is put back). Finalizers of
+    whatever the submission left unreachable run first, so that code they hold is counted, never run unseen later."""
+    gc.collect()
+    tampered = Variable._execution_engine is not engine
+    Variable._execution_engine = engine
+    if tampered or earlier == -1:
+        return -1
+    return engine.calls
+
+
 def _run(plan: ChildPlan, fd: int) -> None:
     exercise = plan.exercise
     contract = exercise.contract
@@ -364,11 +376,9 @@ def _run(plan: ChildPlan, fd: int) -> None:
             _send(fd, {"kind": "cell_error", "cell": unit.cell, "error": error})
         snapshot.restore()
         if names is not None and all(name in namespace for name in names.names):
-            calls = -1 if Variable._execution_engine is not engine else engine.calls
-            Variable._execution_engine = engine
             values = observe.measure_names(namespace, names.args, names.returns,
                                            max_elements=plan.limits.max_tensor_elements)
-            _send(fd, {"kind": "state", "cell": unit.cell, "values": values, "autograd_calls": calls})
+            _send(fd, {"kind": "state", "cell": unit.cell, "values": values, "autograd_calls": _count(engine)})
     function = namespace.get(contract.function)
     if not callable(function):
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_")
@@ -387,10 +397,8 @@ def _run(plan: ChildPlan, fd: int) -> None:
         except BaseException as exc:  # noqa: BLE001
             error = observe.describe_exception(exc, files)
         elapsed = _monotonic() - started
-        calls = engine.calls
-        snapshot.restore()
-        tampered = Variable._execution_engine is not engine
-        Variable._execution_engine = engine
+        snapshot.restore()  # may drop the submission's last reference to an object whose finalizer runs its code
+        calls = _count(engine)
         message: dict = {"kind": "trial", "index": trial.index, "seconds": round(elapsed, 6)}
         if error is not None:
             message["exception"] = error
@@ -398,6 +406,8 @@ def _run(plan: ChildPlan, fd: int) -> None:
             message["values"] = observe.measure(
                 returned, args, names=contract.returns, function=contract.function, probes=probes,
                 seed=trial.seed, max_elements=plan.limits.max_tensor_elements)
-            message["autograd_calls"] = -1 if tampered else calls
+            # Measuring can run the submission's code too (a returned object's properties); probes are the
+            # instructor's and may use autograd themselves, so only without probes does the count run to here.
+            message["autograd_calls"] = calls if probes else _count(engine, earlier=calls)
         _send(fd, message)
     _send(fd, {"kind": "done"})

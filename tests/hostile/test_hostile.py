@@ -582,6 +582,8 @@ EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "ex09/tensor_subclass_spy.py": _by_hand_refused("unverifiable", "line 10: class Spy(...) builds on another"),
     "ex09/type_built_spy.py": _by_hand_refused("unverifiable", "line 9: type() with three arguments builds a class"),
     "ex09/gradcheck_message.py": _by_hand_refused("used_autograd", "line 15: .gradcheck computes gradients outside"),
+    "ex09/finalizer_after_count.py": _by_hand_refused("used_autograd", "The submission ran autograd 1 time(s)"),
+    "ex09/generator_finally.py": _by_hand_refused("used_autograd", "The submission ran autograd 1 time(s)"),
 }
 
 
