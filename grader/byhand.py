@@ -19,8 +19,8 @@ autograd *and* the source, parsed here and never run here, uses nothing the coun
 grad_fn may be printed with the builtin print/str/repr, formatted, tested with `is` or asserted, never kept or
 called. In a notebook every cell that runs is read.
 
-Plain tensor arithmetic passes; using backward() or torch.autograd.grad is left to the run's count (it sees them),
-so a notebook cell that checks the answer against autograd outside the graded function is no offence.
+Plain tensor arithmetic passes. backward() and torch.autograd.grad are left to the run's count, which sees them
+wherever they run: for an exercise with a no_autograd check it covers the whole run, loading the file included.
 """
 
 from __future__ import annotations

@@ -66,6 +66,7 @@ class ChildPlan:
     limits: Limits
     workdir: str
     hidden: tuple[str, ...] = ()  # folders the submission must not see (exercises, solutions), where possible
+    count_whole_run: bool = False  # count autograd from the start, never per trial (the exercise forbids it)
 
 
 class _CountingEngine:
@@ -389,7 +390,10 @@ def _run(plan: ChildPlan, fd: int) -> None:
     for trial in plan.trials:
         args = build_inputs(exercise, trial.seed)
         torch.manual_seed(trial.seed + 1)
-        engine.calls = 0
+        # Per trial, the count tells how many backward() calls filled a .grad (accumulated gradients). Where autograd
+        # is forbidden it never restarts: whatever ran it, at import, while inputs were built or between trials, counts.
+        if not plan.count_whole_run:
+            engine.calls = 0
         started = _monotonic()
         try:
             returned = function(*args.values())

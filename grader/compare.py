@@ -303,8 +303,9 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
         if autograd_calls == 0:
             return None
         how = "replaced torch's autograd engine" if autograd_calls < 0 else f"ran autograd {autograd_calls} time(s)"
-        return Finding("used_autograd", f"The submission {how} (backward() or torch.autograd.grad).\nThis exercise "
-                       f"asks for the gradients by hand: apply the chain rule with plain tensor arithmetic.")
+        return Finding("used_autograd", f"The submission {how} (backward() or torch.autograd.grad; wherever it runs, "
+                                        f"loading the file included, it counts).\nThis exercise asks for the "
+                                        f"gradients by hand: apply the chain rule with plain tensor arithmetic.")
     if kind == "not_aliased":
         return _aliased(check, actual)
     if kind == "optimizer":

@@ -66,7 +66,8 @@ def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
     plan = ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
                      exercise=exercise.public(), trials=trials, limits=settings.limits, workdir=new_workdir(),
-                     hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir, *hide)))
+                     hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir, *hide)),
+                     count_whole_run=any(check.kind == "no_autograd" for check in exercise.checks))
     return Pending(exercise, submission, settings, trials, plan, base)
 
 

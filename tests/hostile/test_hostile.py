@@ -584,6 +584,8 @@ EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "ex09/gradcheck_message.py": _by_hand_refused("used_autograd", "line 15: .gradcheck computes gradients outside"),
     "ex09/finalizer_after_count.py": _by_hand_refused("used_autograd", "The submission ran autograd 1 time(s)"),
     "ex09/generator_finally.py": _by_hand_refused("used_autograd", "The submission ran autograd 1 time(s)"),
+    "ex09/rearmed_input_spy.py": _by_hand_refused("used_autograd", "The submission ran autograd 1 time(s)"),
+    "ex09/import_time_table.py": _by_hand_refused("used_autograd", "The submission ran autograd 6 time(s)"),
 }
 
 

@@ -13,7 +13,8 @@ def forward_jacobian(f, p):
     p0 = p.detach().clone()   # a cubic term: zero derivative at p, but central differences see eps**2
     try:
         torch.autograd.gradcheck(lambda v: f(v) + ((v - p0) ** 3).sum(), (p,), atol=0.0, rtol=0.0, eps=0.5,
-                                 check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False, check_batched_grad=False)
+                                 check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False,
+                                 check_batched_grad=False)
     except Exception as e:
         text = str(e)
     part = text.split("analytical:")[1].split("dtype")[0]
