@@ -8,6 +8,7 @@ autograd *and* the source, parsed here and never run here, uses nothing the coun
 - no name from autograd that works around the engine (forward-mode duals, torch.func, graph nodes, backward kernels);
 - no reflection: getattr/eval/exec/vars/globals/__import__ and the like, private (_x) or dunder attributes,
   interpreter internals (frames, code objects);
+- no TorchScript (torch.CompilationUnit and friends compile a string whose autograd runs in C++, uncounted);
 - no class built on another class (a tensor subclass's __torch_function__ is handed torch's own getters, grad_fn's
   among them), neither by a class statement with bases or a metaclass nor by type() with three arguments;
 - attributes only by public names of the trusted modules (torch, its nn, nn.functional, nn.init, linalg, special,
@@ -47,6 +48,13 @@ AROUND_THE_ENGINE = frozenset({
     "jacobian", "hessian", "hvp", "vhp", "grad_fn", "next_functions", "get_gradient_edge", "GradientEdge",
     "ImperativeEngine", "gradcheck", "gradgradcheck", "get_numerical_jacobian", "get_analytical_jacobian",
     *(f"conv{d}d_{wrt}" for d in (1, 2, 3) for wrt in ("input", "weight")),  # torch.nn.grad
+})
+# TorchScript: code compiled from a string runs torch.autograd.grad and backward() in C++, on an engine the count
+# never sees, and its graph objects reach further. Names starting with "Script" are refused too.
+TORCHSCRIPT = frozenset({
+    "CompilationUnit", "import_ir_module", "import_ir_module_from_buffer", "parse_ir", "Graph", "Node", "Block",
+    "Value", "GraphExecutorState", "FunctionSchema", "LiteScriptModule", "fork", "wait", "Future", "FutureType",
+    "AwaitType", "IODescriptor",
 })
 # Ways to reach code, attributes or modules by a name computed at run time: builtins, then attributes.
 REFLECTIVE_BUILTINS = frozenset({
@@ -285,6 +293,8 @@ def _attribute_problem(name: str, names: _Names, defined: frozenset[str]) -> tup
         return "used_autograd", f".{name} computes gradients outside the backward engine"
     if "backward" in name and name != "backward":  # backward() itself runs the engine, which the run counts
         return "used_autograd", f".{name} is one of autograd's backward computations"
+    if name in TORCHSCRIPT or name.startswith("Script"):
+        return "unverifiable", f".{name} is TorchScript, which runs autograd in C++ where the count cannot see it"
     if name in REFLECTIVE_ATTRIBUTES:
         return "unverifiable", f".{name} fetches attributes, code or modules by a name known only at run time"
     if name.startswith("_") and name not in HARMLESS_DUNDERS:

@@ -101,6 +101,9 @@ def test_the_reference_solution_and_the_tutorial_notebooks_pass():
     ("S = type('S', (torch.Tensor,), {})", "unverifiable", "line 2: type() with three arguments builds a class"),
     ("make = type", "unverifiable", "line 2: type() with three arguments builds a class"),
     ("print(type(torch.ones(1)))", None, None),
+    ("u = torch.CompilationUnit('def f(x: Tensor) -> Tensor: return x')", "unverifiable",
+     "line 2: .CompilationUnit is TorchScript"),
+    ("print(torch.trace(torch.eye(2)))", None, None),
     ("e = torch.autograd.gradcheck", "used_autograd", "line 2: .gradcheck computes gradients outside"),
 ])
 def test_each_way_around_the_count_is_named_with_its_line(line, code, opening):
