@@ -40,6 +40,8 @@ from .diagnose import Finding
 UNWALKED_IMPORTS = frozenset({"__future__", "functools", "itertools"})
 TOOLS = frozenset({"reduce", "partial", "accumulate", "chain", "product", "zip_longest", "pairwise", "islice",
                    "repeat", "count", "cycle", "starmap", "combinations", "permutations"})
+IMPORTS = ("by-hand code imports only torch (and torch.nn, nn.functional, linalg, special, fft, autograd, optim), "
+           "math, numpy, typing, functools and itertools")  # what a refused import is told
 # The submodules of the trusted modules that are trusted too, reached by these names (torch.nn.functional).
 TRAVERSABLE = frozenset({"nn", "functional", "linalg", "special", "fft", "autograd", "optim", "init"})
 # Autograd without the backward engine, which the child's count therefore never sees.
@@ -244,10 +246,6 @@ def _asks_a_type(node: ast.Name, parents: dict) -> bool:
     if isinstance(call, ast.ClassDef):
         return True
     return isinstance(call, ast.Call) and call.func is node and len(call.args) == 1 and not call.keywords
-
-
-IMPORTS = ("by-hand code imports only torch (and torch.nn, nn.functional, linalg, special, fft, autograd, optim), "
-           "math, numpy, typing, functools and itertools")
 
 
 def _only_shown_by(tree: ast.AST, parents: dict) -> Any:
