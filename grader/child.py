@@ -27,6 +27,7 @@ from torch.autograd.variable import Variable
 from . import observe
 from .config import Limits
 from .exercise import Exercise
+from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .inputs import Trial, build_inputs
 from .isolate import (
     OWN_PROCESSES,
@@ -67,6 +68,7 @@ class ChildPlan:
     workdir: str
     hidden: tuple[str, ...] = ()  # folders the submission must not see (exercises, solutions), where possible
     count_whole_run: bool = False  # count autograd from the start, never per trial (the exercise forbids it)
+    notebook_dims: bool = False  # a free-form notebook's own sizes may fix the dims (the parent can compute any)
 
 
 class _CountingEngine:
@@ -351,10 +353,9 @@ def _run(plan: ChildPlan, fd: int) -> None:
         probes[name] = namespace["probe"]
     sys.meta_path.append(DisplayStubs(lambda text: _send(fd, {"kind": "note", "text": text[:500]})))
     snapshot = _Snapshot(_guarded())
-    namespace: dict = {"__name__": "__submission__", "__file__": plan.units[0].filename, "__builtins__": builtins}
-    if plan.notebook:
-        namespace["display"] = print  # Jupyter's display() shows a value; here it prints it
+    namespace = _namespace(plan)
     names = exercise.notebook if plan.notebook and exercise.notebook else None
+    dims: dict | None = None  # set once the notebook's variables all existed after a cell: the sizes they use
     for unit in plan.units:
         try:
             code = compile(unit.source, unit.filename, "exec", dont_inherit=True)
@@ -376,11 +377,12 @@ def _run(plan: ChildPlan, fd: int) -> None:
                 return
             _send(fd, {"kind": "cell_error", "cell": unit.cell, "error": error})
         snapshot.restore()
-        if names is not None and all(name in namespace for name in names.names):
-            values = observe.measure_names(namespace, names.args, names.returns,
-                                           max_elements=plan.limits.max_tensor_elements)
-            _send(fd, {"kind": "state", "cell": unit.cell, "values": values, "autograd_calls": _count(engine)})
+        if dims is None and names is not None and all(name in namespace for name in names.names):
+            dims = notebook_dims(exercise, names, namespace) if plan.notebook_dims else {}
     function = namespace.get(contract.function)
+    if not callable(function) and dims is not None:
+        _run_freeform(plan, fd, engine, snapshot, probes, files, dims)
+        return
     if not callable(function):
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_")
                          and getattr(v, "__module__", None) == "__submission__")
@@ -414,4 +416,42 @@ def _run(plan: ChildPlan, fd: int) -> None:
             # instructor's and may use autograd themselves, so only without probes does the count run to here.
             message["autograd_calls"] = calls if probes else _count(engine, earlier=calls)
         _send(fd, message)
+    _send(fd, {"kind": "done"})
+
+
+def _namespace(plan: ChildPlan) -> dict:
+    namespace: dict = {"__name__": "__submission__", "__file__": plan.units[0].filename, "__builtins__": builtins}
+    if plan.notebook:
+        namespace["display"] = print  # Jupyter's display() shows a value; here it prints it
+    return namespace
+
+
+def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _Snapshot, probes: dict,
+                  files: frozenset, dims: dict) -> None:
+    """Run the notebook's cells again for every trial, its argument variables bound to the trial's inputs."""
+    exercise, names = plan.exercise, plan.exercise.notebook
+    codes = []
+    for unit in plan.units:
+        try:
+            codes.append(parameterize(unit.source, unit.filename, names))
+        except (SyntaxError, ValueError):  # reported by the first run already
+            codes.append(None)
+    _send(fd, {"kind": "loaded", "freeform": True, "dims": dims})
+    for trial in plan.trials:
+        torch.manual_seed(trial.seed + 1)
+        if not plan.count_whole_run:
+            engine.calls = 0
+
+        def measure(namespace: dict, seed: int = trial.seed) -> dict:
+            calls = _count(engine)
+            values = measure_state(namespace, exercise, names, probes=probes, seed=seed,
+                                   max_elements=plan.limits.max_tensor_elements)
+            return {"values": values, "autograd_calls": calls if probes else _count(engine, earlier=calls)}
+
+        started = _monotonic()
+        run_trial(plan.units, codes, exercise, names, trial.seed, dims=dims, namespace=_namespace(plan),
+                  restore=snapshot.restore, send=lambda message, i=trial.index: _send(fd, {**message, "trial": i}),
+                  measure=measure, files=files)
+        _send(fd, {"kind": "trial", "index": trial.index, "seconds": round(_monotonic() - started, 6),
+                   "freeform": True})
     _send(fd, {"kind": "done"})

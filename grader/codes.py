@@ -19,6 +19,7 @@ DIAGNOSES: dict[str, str] = {
     "frozen": "the wrong set of parameters is trainable",
     "used_autograd": "autograd was used where the gradients must be computed by hand",
     "unverifiable": "code the by-hand check cannot read as plain arithmetic: getattr/eval, private names, other modules",
+    "constant": "the same value on every trial although the inputs changed: hard-coded numbers or an assigned .grad",
     "value": "any other mismatch",
 }
 

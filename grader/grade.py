@@ -67,15 +67,17 @@ def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
     plan = ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
                      exercise=exercise.public(), trials=trials, limits=settings.limits, workdir=new_workdir(),
                      hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir, *hide)),
-                     count_whole_run=any(check.kind == "no_autograd" for check in exercise.checks))
+                     count_whole_run=any(check.kind == "no_autograd" for check in exercise.checks),
+                     notebook_dims=exercise.expected is None)
     return Pending(exercise, submission, settings, trials, plan, base)
 
 
-def expectations(oracle: Any, trials: tuple[Trial, ...], settings: Settings) -> list:
-    """The reference's values for each trial: the same for every submission given the same seeds."""
+def expectations(oracle: Any, trials: tuple[Trial, ...], settings: Settings, *,
+                 dims: dict[str, int] | None = None) -> list:
+    """The reference's values for each trial: the same for every submission given the same seeds (and dims)."""
     from .oracle import expect
 
-    return [expect(oracle, trial, max_elements=settings.limits.max_tensor_elements) for trial in trials]
+    return [expect(oracle, trial, max_elements=settings.limits.max_tensor_elements, dims=dims) for trial in trials]
 
 
 def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *, spawner: Any,
@@ -113,25 +115,52 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
     try:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
         by_hand = _audit_by_hand(pending)
-        states = [m for m in run.messages if m["kind"] == "state"]
-        if error is not None and error.kind == "missing" and states and exercise.notebook is not None:
-            from .states import grade_states
+        rerun = next((m for m in run.messages if m["kind"] == "loaded" and m.get("freeform")), None)
+        dims = _allowed_dims(exercise, rerun.get("dims") or {}) if rerun is not None else {}
+        if dims:  # the notebook's own sizes: the reference runs on the grader's values at those sizes
+            expected = expectations(oracle, trials, settings, dims=dims)
 
-            checks, note = grade_states(exercise, oracle, states, settings, by_hand=by_hand)
-            if checks is not None:
-                return Grade(checks=checks, notes=(*notes, note), **{**base, "public_seeds": (), "hidden_seeds": ()})
-            error = GradeError("missing", f"{error.message}. {note}")
+        def score(outcomes: list[Outcome]) -> tuple[CheckResult, ...]:
+            return tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short,
+                                     by_hand=by_hand) for check in exercise.checks)
+
+        if rerun is not None:
+            return _grade_rerun(pending, run, expected, score, dims, error=error, cut_short=cut_short, notes=notes,
+                                base=base)
         if error is not None and error.kind in ("syntax", "missing") or not any(o.values for o in outcomes):
             checks = _all_failed(exercise, error or cut_short or GradeError("crash", "no trial finished"))
         else:
-            checks = tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short,
-                                       by_hand=by_hand) for check in exercise.checks)
+            checks = score(outcomes)
     except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
         # The frames passed validation yet could not be read: still the submission's crash, never the grader's.
         error = GradeError("crash", f"the child sent back a result the grader could not read "
                                     f"({type(exc).__name__}: {exc})")
         checks = _all_failed(exercise, error)
     return Grade(checks=checks, error=error, notes=notes, **base)
+
+
+def _allowed_dims(exercise: Exercise, dims: dict) -> dict[str, int]:
+    """The sizes the child reports the notebook chose, kept only where the exercise's ranges allow them."""
+    return {name: size for name, size in dims.items()
+            if name in exercise.dims and exercise.dims[name][0] <= size <= exercise.dims[name][1]}
+
+
+def _grade_rerun(pending: Pending, run: Any, expected: list, score: Any, dims: dict[str, int], *,
+                 error: GradeError | None,
+                 cut_short: GradeError | None, notes: tuple[str, ...], base: dict) -> Grade:
+    """A free-form notebook, re-run by the child on every trial's inputs: judged at its best cell."""
+    from .states import collect, failed_cell_notes, grade_rerun
+
+    exercise, trials = pending.exercise, pending.trials
+    rerun = collect(run.messages, len(trials))
+    first_run = {m["cell"] for m in run.messages if m["kind"] == "cell_error" and "trial" not in m}
+    failed = failed_cell_notes(rerun, trials, expected, first_run, describe=lambda info: _exception_error(
+        info, exercise.contract.function, at_import=True).message)
+    checks, note = grade_rerun(exercise, trials, rerun, dims, score=score, outcome=Outcome)
+    if checks is None:
+        error = error or cut_short or GradeError("missing", f"{note}: nothing could be graded")
+        checks = _all_failed(exercise, error)
+    return Grade(checks=checks, error=error, notes=(*notes, *failed, note), **base)
 
 
 def ungraded(exercise: Exercise, error: GradeError, *, submission: str = "") -> Grade:
@@ -160,7 +189,7 @@ def _cell_notes(run: Any, function: str) -> list[str]:
     """What the child reported along the way: notebook cells that failed, libraries stubbed out."""
     notes = []
     for message in run.messages:
-        if message["kind"] == "cell_error":
+        if message["kind"] == "cell_error" and "trial" not in message:  # the re-runs' failures: grader.states
             info = message["error"]
             if info["kind"] == "syntax":
                 text = _syntax_text(info)
@@ -209,6 +238,7 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
     outcomes = [Outcome() for _ in trials]
     error: GradeError | None = None
     done = False
+    reruns = 0
     for message in run.messages:
         if message["kind"] == "error":
             info = message["error"]
@@ -221,7 +251,9 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
             else:
                 error = _exception_error(info, function, at_import=True)
         elif message["kind"] == "trial":
-            if "exception" in message:
+            if message.get("freeform"):  # a notebook's re-run: its states are judged by grader.states
+                reruns += 1
+            elif "exception" in message:
                 outcomes[message["index"]] = Outcome(exception=message["exception"])
                 error = error or _exception_error(message["exception"], function, at_import=False)
             else:
@@ -231,7 +263,7 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
             done = True
     if error is not None and error.kind in ("syntax", "missing") or done and run.malformed is None:
         return error, None, outcomes
-    ran = sum(1 for o in outcomes if o.values is not None or o.exception is not None)
+    ran = max(reruns, sum(1 for o in outcomes if o.values is not None or o.exception is not None))
     loaded = any(m["kind"] == "loaded" for m in run.messages)
     during = " while loading the file" if not loaded else f" during {trials[ran].label}" if ran < len(trials) else ""
     limits = settings.limits
@@ -252,6 +284,32 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
         how = "called os._exit() or sys.exit()" if run.exit_code in (0, 1) else f"exited with status {run.exit_code}"
         cause = GradeError("crash", f"the process ended before grading finished{during}: the code {how}")
     return error or cause, cause, outcomes
+
+
+def _ignores_inputs(check: Check, expectations: list, outcomes: list[Outcome]) -> bool:
+    """Whether a value or gradient came out identical on every trial while the reference's did not."""
+    import torch
+
+    from .compare import as_tensor, resolve
+
+    def number(values: dict) -> Any:
+        node = resolve(values, check.target)
+        if check.kind == "grad":
+            node = node.get("grad") if isinstance(node, dict) and node.get("t") == "tensor" else None
+        found = as_tensor(node)
+        return found if isinstance(found, torch.Tensor) else None
+
+    def same(found: list) -> bool:
+        first = found[0]
+        return all(t is not None and first is not None and t.shape == first.shape
+                   and bool(torch.isclose(t, first, rtol=0, atol=0, equal_nan=True).all()) for t in found)
+
+    if check.kind not in ("value", "grad"):
+        return False
+    ran = [(e, o) for e, o in zip(expectations, outcomes) if o.values is not None]
+    if len(ran) < 2:
+        return False
+    return same([number(o.values) for _, o in ran]) and not same([number(e.reference) for e, _ in ran])
 
 
 def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
@@ -285,5 +343,11 @@ def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], exp
             detail = finding.message.split("\n", 1)[0]
             return CheckResult(**fail, diagnosis=mistake.diagnosis, message=f"{detail}\n{mistake.message}",
                                trial=trial.label, mistake=mistake.id)
+        if _ignores_inputs(check, expectations, outcomes):
+            return CheckResult(**fail, diagnosis="constant", trial=trial.label, message=(
+                f"{finding.message.split(chr(10), 1)[0]}\nYour {check.name} came out the same on every trial, although "
+                f"the inputs (and the expected {check.name}) changed from trial to trial: the answer does not follow "
+                f"the inputs. Compute it from them with tensor operations: no numbers copied from one run, no "
+                f".grad assigned by hand."))
         return CheckResult(**fail, diagnosis=finding.code, message=finding.message, trial=trial.label)
     return CheckResult(name=check.name, kind=check.kind, passed=True, score=check.points, max_score=check.points)

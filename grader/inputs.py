@@ -17,12 +17,9 @@ class Trial:
     index: int
     seed: int
     hidden: bool
-    cell: int | None = None  # set when a notebook's own variables, as they stood after this cell, are graded
 
     @property
     def label(self) -> str:
-        if self.cell is not None:
-            return f"the notebook's variables as they stood after cell {self.cell}"
         return f"{'hidden' if self.hidden else 'public'} trial {self.index + 1} (seed {self.seed})"
 
 
@@ -59,12 +56,16 @@ def _tensor(spec: InputSpec, dims: dict[str, int], gen: Any, rng: random.Random)
     return t.to(dtype).requires_grad_(spec.requires_grad)
 
 
-def build_inputs(exercise: Exercise, seed: int) -> dict[str, Any]:
-    """Make every argument for a trial, in declared order, deterministically from `seed`."""
+def build_inputs(exercise: Exercise, seed: int, dims: dict[str, int] | None = None) -> dict[str, Any]:
+    """Make every argument for a trial, in declared order, deterministically from `seed`.
+
+    `dims` fixes some dimension sizes (within their declared ranges) instead of drawing them from the seed.
+    """
     import torch
 
     rng = random.Random(seed)
-    dims = {name: rng.randint(low, high) for name, (low, high) in exercise.dims.items()}
+    drawn = {name: rng.randint(low, high) for name, (low, high) in exercise.dims.items()}
+    dims = {**drawn, **(dims or {})}
     gen = torch.Generator().manual_seed(seed)
     values: dict[str, Any] = {}
     for spec in exercise.inputs:

@@ -171,13 +171,6 @@ def unpack(returned: Any, names: tuple[str, ...], function: str, enc: Encoder) -
     return {name: {"t": "missing", "why": why} for name in names}
 
 
-def measure_names(namespace: dict, args: dict, returns: dict, *, max_elements: int) -> dict:
-    """Describe a notebook's variables in the roles a function's arguments and results would play."""
-    enc = Encoder(max_elements=max_elements)
-    return {"returns": {role: enc.encode(namespace[name]) for role, name in returns.items()},
-            "args": {role: enc.encode(namespace[name]) for role, name in args.items()}, "probes": {}}
-
-
 def measure(returned: Any, args: dict, *, names: tuple[str, ...], function: str, probes: dict[str, Callable],
             seed: int, max_elements: int) -> dict:
     """Describe the returned values, the inputs after the call, and what each probe reports."""

@@ -70,24 +70,24 @@ def _run(oracle: Oracle, fn: Callable, trial: Trial, args: dict, max_elements: i
                            probes=oracle.probes, seed=trial.seed, max_elements=max_elements)
 
 
-def expect(oracle: Oracle, trial: Trial, *, max_elements: int,
-           make_args: Callable[[], dict] | None = None) -> Expected:
-    """Reference values for a trial; a failing reference is the instructor's error, named with its line.
+def expect(oracle: Oracle, trial: Trial, *, max_elements: int, dims: dict[str, int] | None = None) -> Expected:
+    """Reference values for a trial, always on the grader's inputs; a failing reference is the instructor's error.
 
-    The arguments come from the trial's seed, or from `make_args` (a notebook's own values), called afresh
-    for every run because runs may change them.
+    The arguments are built afresh for every run from the trial's seed (and `dims`, sizes a free-form notebook
+    fixed within the exercise's ranges), because runs may change them.
     """
     if not isinstance(oracle, Oracle):  # a grader.stored.StoredOracle: values computed when the bundle was made
-        return oracle.expect(trial, make_args=make_args)
+        return oracle.expect(trial)
     exercise = oracle.exercise
-    fresh = make_args or (lambda: build_inputs(exercise, trial.seed))
+
+    def fresh() -> dict:
+        return build_inputs(exercise, trial.seed, dims)
+
     encoder = observe.Encoder(max_elements=max_elements)
     before = {name: encoder.encode(value) for name, value in fresh().items()}
     try:
         reference = _run(oracle, oracle.reference, trial, fresh(), max_elements)
     except Exception as exc:
-        if make_args is not None:
-            raise UnusableState(f"{type(exc).__name__}: {exc}") from None
         info = observe.describe_exception(exc, str(exercise.path))
         line = info["frames"][-1]["line"] if info["frames"] else exercise.reference.line
         raise ExerciseError(f"{exercise.path}:{line}: the reference failed on {trial.label}: "
@@ -99,29 +99,3 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int,
         except Exception:  # noqa: BLE001 - a mistake that raises simply never matches
             mistakes[mistake_id] = None
     return Expected(trial=trial, before=before, reference=reference, mistakes=mistakes)
-
-
-class UnusableState(Exception):
-    """A notebook's variables cannot serve as the reference's inputs (wrong kind, shape or values)."""
-
-
-def args_from_state(exercise: Exercise, encoded: dict) -> dict:
-    """The reference's arguments rebuilt from a notebook's own values, as the exercise's inputs declare them."""
-    from .compare import as_tensor
-
-    args: dict = {}
-    for spec in exercise.inputs:
-        node = encoded.get(spec.name)
-        value = as_tensor(node)
-        if not isinstance(value, torch.Tensor):
-            raise UnusableState(f"{spec.name} is {value}")
-        if spec.kind == "tensor":
-            dtype = getattr(torch, node["dtype"], None) if isinstance(node, dict) and node.get("t") == "tensor" else None
-            dtype = dtype if isinstance(dtype, torch.dtype) else getattr(torch, spec.dtype)
-            tensor = value.to(dtype)
-            args[spec.name] = tensor.requires_grad_(spec.requires_grad and tensor.is_floating_point())
-        elif spec.kind in ("float", "int") and value.numel() == 1:
-            args[spec.name] = float(value.reshape(-1)[0]) if spec.kind == "float" else int(value.reshape(-1)[0])
-        else:
-            raise UnusableState(f"{spec.name} cannot come from a notebook variable")
-    return args

@@ -160,6 +160,8 @@ def check_message(message: Any, expected_index: int) -> None:
         index = message.get("index")
         _need(_is(index, int) and index == expected_index, f"trial {index!r} out of order")
         _need(_number(message.get("seconds")), "trial seconds")
+        if message.get("freeform") is True:  # a notebook's re-run: its states came before it
+            return
         if "exception" in message:
             check_exception(message["exception"])
             return
@@ -169,15 +171,19 @@ def check_message(message: Any, expected_index: int) -> None:
         _check_error(message.get("error"), ("syntax", "missing", "exception"))
     elif kind == "cell_error":
         _need(_is(message.get("cell"), int), "cell number")
+        _need("trial" not in message or _is(message["trial"], int), "trial number")
         _check_error(message.get("error"), ("syntax", "exception"))
     elif kind == "state":
-        _need(_is(message.get("cell"), int), "cell number")
+        _need(_is(message.get("cell"), int) and _is(message.get("trial"), int), "cell and trial numbers")
         _check_values(message.get("values"), "state")
         _need(_is(message.get("autograd_calls"), int), "autograd_calls")
     elif kind == "note":
         _need(_is(message.get("text"), str) and len(message["text"]) <= 500, "a note is short text")
     else:
         _need(kind in ("loaded", "done"), f"unknown message kind {kind!r}")
+        dims = message.get("dims", {})
+        _need(_is(dims, dict) and len(dims) <= 64 and all(_is(k, str) and _is(v, int) for k, v in dims.items()),
+              "dims are sizes by name")
 
 
 def _cut(text: str) -> str:

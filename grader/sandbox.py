@@ -272,8 +272,10 @@ def _parse(data: bytes, trials: int | None = None) -> tuple[tuple[dict, ...], st
             if any(m["kind"] in ("done", "error") for m in messages):
                 raise Malformed("a message after the last one")
             loaded = any(m["kind"] == "loaded" for m in messages)
-            if message["kind"] in ("cell_error", "state") and loaded:
-                raise Malformed("a notebook cell reported after the code loaded")
+            rerun = any(m["kind"] == "loaded" and m.get("freeform") is True for m in messages)
+            if message["kind"] in ("cell_error", "state") and loaded != ("trial" in message) or \
+                    message["kind"] == "state" and not rerun:
+                raise Malformed("a notebook cell reported out of place")
             if message["kind"] in ("trial", "done") and not loaded:
                 raise Malformed(f"the first message must say whether the code loaded, not {message['kind']!r}")
             if message["kind"] == "loaded" and loaded:

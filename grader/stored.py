@@ -8,7 +8,6 @@ Grading in the bundle then reads those values instead of running any reference.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,18 +27,11 @@ class StoredOracle:
     path: Path
     by_seed: dict
 
-    def expect(self, trial: Trial, *, make_args: Callable[[], dict] | None = None) -> Any:
-        """The stored expectations of one trial; hidden seeds and a notebook's own variables need the reference.
-
-        A notebook's variables are the student's to get right, so that refusal is a result (the grade says to define
-        the function); a hidden seed is the caller's mistake, a usage error.
-        """
-        from .oracle import Expected, UnusableState
+    def expect(self, trial: Trial) -> Any:
+        """The stored expectations of one public trial; a hidden seed needs the reference, so it is a usage error."""
+        from .oracle import Expected
 
         exercise = self.exercise
-        if make_args is not None:  # a free-form notebook: the reference would run on the student's own values
-            raise UnusableState("grading a notebook on its own variables runs the reference code, which this student "
-                                "bundle does not ship")
         stored = self.by_seed.get(trial.seed)
         if stored is None or trial.hidden:
             seeds = ", ".join(str(s) for s in self.by_seed)
