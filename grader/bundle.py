@@ -151,5 +151,6 @@ grade {first} notebooks/{first}.ipynb    # grade a notebook
 
 Edit `{first}.py` (or the notebook) until `grade {first}` passes every check. Here your code runs on the public trials
 only; when you hand it in, it is also graded on hidden trials (fresh random inputs), so make it correct in
-general, not just for these inputs. A notebook is graded through the function it defines.
+general, not just for these inputs. A notebook is graded through the function it defines, or through its variables:
+then its cells are re-run on each trial's inputs (the report says how).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import nbformat
@@ -140,3 +141,86 @@ def test_start_notebook_writes_a_tagged_starter_that_grades_as_unfinished(tmp_pa
     assert graded.error.kind == "exception" and "NotImplementedError" in graded.error.message
     again = CliRunner().invoke(main, ["start", "ex03", "--notebook", "--config", CONFIG])
     assert again.exit_code == 2
+
+
+# ------------------------------------------------------------------ free-form notebooks re-run on the grader's inputs
+
+NAN_EVERYWHERE = (
+    "import torch\nnan = float('nan')\n"
+    "x = torch.tensor(nan, requires_grad=True); x.grad = torch.tensor(nan)\n"
+    "y = torch.tensor(nan); v = torch.tensor(nan)\n"
+    "w = torch.tensor(nan, requires_grad=True); w.grad = torch.tensor(nan)\n"
+    "b = torch.tensor(nan, requires_grad=True); b.grad = torch.tensor(nan)\n"
+    "a = torch.tensor(nan, requires_grad=True); a.grad = torch.tensor(nan)\n"
+    "z = loss = Q = y\n"
+    "x1 = x2 = w1 = w2 = y_true = torch.tensor(nan)\n"
+    "dloss_dw1 = dloss_dw2 = dloss_db = y\n")
+ZEROS_EVERYWHERE = NAN_EVERYWHERE.replace("float('nan')", "0.0")
+
+
+@pytest.mark.parametrize("source", [NAN_EVERYWHERE, ZEROS_EVERYWHERE], ids=["nan", "zeros"])
+@pytest.mark.parametrize("exercise_id", ["ex01", "ex02", "ex03", "ex04", "ex09"])
+def test_a_notebook_of_chosen_values_earns_no_value_or_gradient_point(tmp_path, exercise_id, source):
+    """Values the student picked (NaN, zeros) and an assigned .grad once scored full marks on five exercises."""
+    result = grade(exercise_id, write(tmp_path, new_code_cell(source)))
+    numeric = [c for c in result.checks if c.kind in ("value", "grad")]
+    assert numeric and not any(c.passed for c in numeric), [(c.name, c.message) for c in numeric if c.passed]
+
+
+def test_hard_coded_results_fail_as_not_following_the_inputs(tmp_path):
+    cells = new_code_cell("import torch\na = torch.randn(3, requires_grad=True)\nb = torch.randn(3, requires_grad=True)"), \
+        new_code_cell("Q = torch.tensor([1.5, -2.0, 0.25])\na.grad = torch.ones(3)\nb.grad = torch.ones(3)")
+    result = grade("ex03", write(tmp_path, *cells))
+    q = next(c for c in result.checks if c.name == "Q")
+    assert q.diagnosis == "constant" and "came out the same on every trial" in q.message
+    assert "the inputs (and the expected Q) changed" in q.message
+
+
+def test_a_notebook_graded_on_its_own_values_no_longer_runs_the_reference_on_them(tmp_path):
+    """ex04's reference doubles y until its norm passes 1000: on x = 0 it never ends. The grader picks x now."""
+    code = new_code_cell("import torch\nx = torch.zeros(3, requires_grad=True)\nv = torch.ones(3)\ny = x * 3\n")
+    previous = signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("grading hung")))
+    signal.alarm(60)
+    try:
+        result = grade("ex04", write(tmp_path, code))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert result.error is None and result.score == 0  # graded: y without its doublings, no x.grad
+    assert {c.name: c.diagnosis for c in result.checks} == {"y": "scaled", "x.grad": "missing_grad"}
+
+
+def test_the_tutorial_notebook_earns_full_marks_at_its_own_sizes():
+    """The autograd tutorial fixes its sizes (a gradient of ones of shape (2,)): the trials use n = 2, seeded values."""
+    result = grade("ex03", SEEDS / "tutorial_ex03.ipynb")
+    assert result.status == "passed", [(c.name, c.message) for c in result.checks if not c.passed]
+    assert any("n = 2" in note and "after cell 8" in note for note in result.notes), result.notes
+
+
+def test_a_by_hand_notebook_is_graded_on_the_trials_and_summing_is_named():
+    right = grade("ex09", SEEDS / "tutorial_ex09.ipynb")
+    assert right.status == "passed", [(c.name, c.message) for c in right.checks if not c.passed]
+    summed = grade("ex09", SEEDS / "tutorial_ex09_summed.ipynb")
+    assert {c.name: c.diagnosis for c in summed.checks if not c.passed} == {"dw1": "summed", "dw2": "summed"}
+
+
+def test_cells_that_cannot_take_the_exercises_shapes_are_named_with_the_shapes(tmp_path):
+    """ex02's x has 5 features; a notebook written for 7 runs on its own values and fails on the grader's."""
+    cells = new_code_cell("import torch\nx = torch.ones(7)\ny = torch.zeros(3)\nscale = torch.full((7,), 0.5)\n"
+                          "w = torch.randn(7, 3, requires_grad=True)\nb = torch.randn(3, requires_grad=True)"), \
+        new_code_cell("z = torch.matmul(x * scale, w) + b\n"
+                      "loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)\nloss.backward()")
+    result = grade("ex02", write(tmp_path, *cells))
+    assert result.score == 0
+    note = next(n for n in result.notes if n.startswith("cell 2 ran on your own values but failed"))
+    assert "x: shape (5,) float32" in note and "w: shape (5, 3) float32, requires_grad" in note
+    assert "write cells that work for any of them" in note
+
+
+def test_every_trial_reruns_the_cells_with_fresh_inputs(tmp_path):
+    """Public and hidden trials alike: the cells run once per trial, each time on that trial's inputs."""
+    cells = new_code_cell("import torch\na = torch.randn(4, requires_grad=True)\nb = torch.randn(4, requires_grad=True)"), \
+        new_code_cell("Q = 3 * a**3 - b**2\nQ.sum().backward()")
+    result = grade("ex03", write(tmp_path, *cells))
+    assert result.status == "passed" and result.hidden_seeds == (11, 12)
+    assert any("each of the 4 trials" in note for note in result.notes), result.notes
