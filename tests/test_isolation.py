@@ -316,12 +316,14 @@ def _stat_fields(pid: int) -> list[bytes]:
 
 def test_the_launchers_init_leads_a_session_of_its_own(tmp_path):
     """A session of its own is an autogroup of its own: no write to /proc/1/autogroup reaches the grader's terminal."""
+    settings, exercise, _ = _course()
+    path = tmp_path / "submission.py"
+    path.write_text(CORRECT, encoding="utf-8")
     spawner = Spawner()
     try:
-        spawner.start(prepare(*_course()[1:2], read_submission(_write(tmp_path, CORRECT)),
-                              _course()[0].with_overrides(timeout_s=TIMEOUT_S), seeds=HIDDEN_SEEDS).plan)
-        raw = spawner.wait()
-        if not read_run(raw, Limits(), trials=99).messages[0]["text"].endswith(OWN_PROCESSES):
+        spawner.start(prepare(exercise, read_submission(path), settings.with_overrides(timeout_s=TIMEOUT_S),
+                              seeds=HIDDEN_SEEDS).plan)
+        if OWN_PROCESSES.encode() not in spawner.wait().result:
             pytest.skip("the kernel refused the launcher a process tree of its own")
         (middle,) = _children(spawner.pid)
         (init,) = _children(middle)
@@ -332,9 +334,3 @@ def test_the_launchers_init_leads_a_session_of_its_own(tmp_path):
                 assert theirs.read().split()[0] != ours.read().split()[0]
     finally:
         spawner.close()
-
-
-def _write(tmp_path, code: str):
-    path = tmp_path / "submission.py"
-    path.write_text(textwrap.dedent(code), encoding="utf-8")
-    return path
