@@ -39,7 +39,7 @@ from .isolate import (
     prctl,
 )
 from .protocol import SANDBOX_NOTE, frame
-from .seccomp import deny_unix_sockets
+from .seccomp import restrict_sockets
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70
@@ -197,9 +197,10 @@ def _confine(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool,
     level = isolate(plan.hidden, plan.workdir, own_processes=own, dev_ready=own_tree)
     if level == STRONG and own:
         enter_process_namespace()
-    unreached = deny_unix_sockets()
+    unreached = restrict_sockets()
     if level == STRONG and unreached is not None:
-        level = f"namespaces (no network; Unix sockets with a path reachable: {unreached})"
+        level = f"namespaces (no network; Unix sockets with a path, vsock and every other socket family reachable: " \
+                f"{unreached})"
     if level == STRONG and (own or own_tree):
         level += (CAPPED if capped else "") + OWN_PROCESSES
     elif capped:

@@ -1,11 +1,12 @@
 """Stronger isolation where Linux allows it, with unprivileged user namespaces (no root, no helper).
 
 Two layers. The launcher, once: new user, PID and mount namespaces, so every child lives in a process tree of
-its own, with its own /proc and a /dev holding only null, zero, full, random and urandom. Each child: new user,
-mount and network namespaces: no network; an empty read-only tmpfs over each hidden folder (the course's
-exercises and solutions); every other mount read-only except the working folder and a private /dev/shm; a second
-user namespace then locks those mounts so the submission cannot undo them. Anything the kernel refuses leaves
-the weaker level and says so.
+its own, with its own /proc and a /dev holding only null, zero, full, random and urandom; its init leads a
+session of its own. Each child: new user, mount, network, IPC and UTS namespaces: no network; no System V IPC
+or hostname shared with the machine or with other submissions; an empty read-only tmpfs over each hidden folder
+(the course's exercises and solutions) and over the /proc entries of pid 1 and of its own ancestors; every other
+mount read-only except the working folder and a private /dev/shm; a second user namespace then locks those
+mounts so the submission cannot undo them. Anything the kernel refuses leaves the weaker level and says so.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 from typing import Callable, NoReturn
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWUTS, CLONE_NEWIPC = 0x04000000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = (
     1, 2, 4, 8, 32, 1024, 2048, 4096, 16384)
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
@@ -117,6 +119,40 @@ def _read_only_proc(libc: ctypes.CDLL) -> None:
             _remount_read_only(libc, point, options)
 
 
+def _lineage() -> set[int]:
+    """Pid 1 and every ancestor of this process, as this process's /proc numbers them."""
+    found, pid = {1}, os.getppid()
+    while pid > 1 and pid not in found:
+        found.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                pid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return found
+
+
+def _mask_processes(libc: ctypes.CDLL, pids: set[int]) -> None:
+    """Cover /proc/<pid> of each process, and /proc/<tid> of each of its threads, with an empty read-only tmpfs.
+
+    Where the submission's uid maps to their owner's (as root it does), the files there that rule the process
+    would be writable: autogroup (the CPU share of its whole session: the grading terminal's), oom_score_adj,
+    oom_adj, coredump_filter, clear_refs, sched. The launcher and its ancestors are the ones worth taking.
+    """
+    for pid in pids:
+        try:
+            threads = {int(tid) for tid in os.listdir(f"/proc/{pid}/task")} - {pid}
+        except (OSError, ValueError):
+            threads = set()
+        for number in (*threads, pid):  # the threads first: their list is under /proc/<pid>
+            path = f"/proc/{number}"
+            try:
+                _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
+            except _Refused:
+                if os.path.exists(path):
+                    raise  # only a thread or process that ended meanwhile may go unmasked: it has no files left
+
+
 def _private_dev(libc: ctypes.CDLL) -> None:
     """Cover /dev with a read-only tmpfs holding only harmless devices (no disks, kmsg, loop, kvm or fuse)."""
     nodes = {name: os.open(f"/dev/{name}", os.O_PATH) for name in DEVICES if os.path.exists(f"/dev/{name}")}
@@ -142,7 +178,8 @@ def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool, dev_r
     """
     try:
         libc = _libc()
-        _enter_user_namespace(libc, CLONE_NEWNS | CLONE_NEWNET | (CLONE_NEWPID if own_processes else 0))
+        _enter_user_namespace(libc, CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+                              (CLONE_NEWPID if own_processes else 0))
     except (OSError, AttributeError):
         return BASELINE
     try:
@@ -156,6 +193,8 @@ def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool, dev_r
         # a private, throwaway one: nothing written there outlives the submission
         _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m")
         _read_only_proc(libc)
+        if not own_processes:  # else enter_process_namespace() masks its own /proc
+            _mask_processes(libc, _lineage())
         keep = (*LIVE_TREES, workdir, *hidden)
         for point, options in reversed(_mounts()):
             if not _inside(point, keep) and "ro" not in options:
@@ -207,10 +246,12 @@ def enter_process_namespace() -> None:
     libc = _libc()  # pid 1 of the new namespace
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _read_only_proc(libc)
-    _enter_user_namespace(libc, 0)  # locks every mount made above
     pid = os.fork()
     if pid != 0:
         _mirror(pid, init=True)
+    # pid 2 masks init's /proc entry (init could not: its own user namespace maps are written there), then locks
+    _mask_processes(libc, _lineage())
+    _enter_user_namespace(libc, 0)  # locks every mount made above
 
 
 def run_in_own_tree(serve: Callable[[], None], handed_over: tuple[int, ...]) -> int | None:
@@ -270,6 +311,9 @@ def _init(serve: Callable[[], None], status_w: int, alive_r: int, libc: ctypes.C
     if select.select([alive_r], [], [], 0)[0]:  # the middle process died before the request took hold
         return 1
     os.close(alive_r)
+    # A session of its own, so an autogroup of its own: the CPU share Linux gives a session is then this tree's,
+    # never the grading terminal's, whatever a submission writes to /proc/1/autogroup where nothing masks it.
+    os.setsid()
     try:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
         _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)

@@ -1,9 +1,12 @@
-"""Refuse Unix sockets to the child with a seccomp filter.
+"""Let the child create IP sockets and stream socket pairs only, with a seccomp filter.
 
-A network namespace does not cover AF_UNIX sockets bound to a path, and a read-only mount does not block
-connect(): without this the submission could talk to any local service whose socket file it can open (a
-database, the Docker daemon, an ssh agent). The filter refuses socket(AF_UNIX), datagram socketpairs (which can
-send to a path), io_uring (which creates sockets without the socket call) and every call of a foreign ABI.
+A network namespace isolates IP, but not every socket family: Unix sockets bound to a path cross it (a read-only
+mount does not block connect(), so any local service whose socket file the child can open would be in reach: a
+database, the Docker daemon, an ssh agent), vsock reaches the hypervisor's services on a virtual machine, and each
+further family is kernel code the submission has no use for (netlink, packet, XDP, crypto, and any family whose
+module socket() would load). So socket() is allowed for AF_INET and AF_INET6 only (not their SOCK_PACKET alias,
+which the kernel turns into a packet socket), socketpair() for non-datagram Unix pairs only (a datagram pair can
+send to a path), io_uring (which creates sockets without the socket call) and every call of a foreign ABI never.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import ctypes
 import errno
 import platform
 
-AF_UNIX, SOCK_TYPE_MASK, SOCK_DGRAM, X32_BIT = 1, 0xF, 2, 0x40000000
+AF_UNIX, AF_INET, AF_INET6, SOCK_TYPE_MASK, SOCK_DGRAM, SOCK_PACKET, X32_BIT = 1, 2, 10, 0xF, 2, 10, 0x40000000
 # audit arch, socket, socketpair, io_uring_setup
 ARCHES = {"x86_64": (0xC000003E, 41, 53, 425), "aarch64": (0xC00000B7, 198, 199, 425)}
 LD, JEQ, JGE, AND, RET = 0x20, 0x15, 0x35, 0x54, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, ALU|AND|K, RET|K
@@ -36,8 +39,10 @@ def program(arch: str) -> list[tuple[int, int, int, int]]:
     source = [
         (None, LD, ARCH, None, None), (None, JEQ, audit, None, "deny"),
         (None, LD, NR, None, None), (None, JGE, X32_BIT, "deny", None), (None, JEQ, io_uring, "deny", None),
-        (None, JEQ, socket, None, "pair"), (None, LD, ARG0, None, None), (None, JEQ, AF_UNIX, "deny", "allow"),
-        ("pair", JEQ, socketpair, None, "allow"), (None, LD, ARG0, None, None), (None, JEQ, AF_UNIX, None, "allow"),
+        (None, JEQ, socket, None, "pair"), (None, LD, ARG0, None, None), (None, JEQ, AF_INET, "ip", None),
+        (None, JEQ, AF_INET6, "ip", "deny"), ("ip", LD, ARG1, None, None), (None, AND, SOCK_TYPE_MASK, None, None),
+        (None, JEQ, SOCK_PACKET, "deny", "allow"),
+        ("pair", JEQ, socketpair, None, "allow"), (None, LD, ARG0, None, None), (None, JEQ, AF_UNIX, None, "deny"),
         (None, LD, ARG1, None, None), (None, AND, SOCK_TYPE_MASK, None, None), (None, JEQ, SOCK_DGRAM, "deny", "allow"),
         ("allow", RET, ALLOW, None, None), ("deny", RET, DENY, None, None),
     ]
@@ -46,7 +51,7 @@ def program(arch: str) -> list[tuple[int, int, int, int]]:
     return [(code, offset(i, yes), offset(i, no), k) for i, (_, code, k, yes, no) in enumerate(source)]
 
 
-def deny_unix_sockets() -> str | None:
+def restrict_sockets() -> str | None:
     """Install the filter in this process (inherited by everything it starts); None on success, else why not."""
     arch = platform.machine()
     if arch not in ARCHES:

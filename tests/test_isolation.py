@@ -240,3 +240,97 @@ def test_killing_the_launcher_ends_every_process_of_the_submission(tmp_path):
     left = [folder for folder, _ in cgroups._own_groups().values()
             if os.path.isdir(os.path.join(folder, f"{cgroups.PREFIX}{spawner.pid}"))]
     assert left == [], "the killed launcher's cgroups were not removed"
+
+
+def test_each_child_has_its_own_ipc_and_uts_namespaces(tmp_path):
+    """System V IPC made by a submission is not the machine's (so no later submission's either); nor is its hostname.
+
+    Namespace inode numbers are reused once a namespace ends: only those of living ones can be compared.
+    """
+    probe = ("import os, socket\nprint(*(os.stat(f'/proc/self/ns/{kind}').st_ino for kind in ('ipc', 'uts')))\n"
+             "try:\n    socket.sethostname('submission')\nexcept OSError as exc:\n    print('refused', exc.errno)\n")
+    hostname = os.uname().nodename
+    grade = grade_code(tmp_path, probe + CORRECT)
+    strong_or_skip(grade)
+    ours = [os.stat(f"/proc/self/ns/{kind}").st_ino for kind in ("ipc", "uts")]
+    theirs = [int(number) for number in grade.output.splitlines()[0].split()]
+    assert ours[0] != theirs[0] and ours[1] != theirs[1], (ours, theirs)
+    assert grade.output.splitlines()[1:] == ["refused 1"]  # EPERM: locked out of its UTS namespace, like its mounts
+    assert os.uname().nodename == hostname
+
+
+ANCESTORS_FILES = """
+import os
+mine = open('/proc/self/oom_score_adj').read().strip()
+pids, pid = {1}, os.getppid()
+while pid > 1 and pid not in pids:
+    pids.add(pid)
+    try:
+        pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])
+    except OSError:
+        break
+for pid in sorted(pids | set(THREADS)):
+    for name in ('autogroup', 'oom_score_adj', 'oom_adj', 'coredump_filter', 'clear_refs', 'sched'):
+        try:
+            os.close(os.open(f'/proc/{pid}/{name}', os.O_WRONLY))
+            print('OPEN-W', pid, name)
+        except OSError:
+            pass
+print('own', mine, sorted(pids))
+"""
+
+
+@pytest.mark.parametrize("pid_namespace", [False, True])
+def test_without_a_tree_from_the_launcher_the_files_of_pid_1_and_the_ancestors_are_masked(tmp_path, pid_namespace):
+    """Run from this test process, the child finds no writable file of it (any thread), of pid 1 or above."""
+    threads = sorted(int(tid) for tid in os.listdir("/proc/self/task"))
+    code = f"THREADS = {threads}\n" + ANCESTORS_FILES + CORRECT
+    raw, pending = _run_here(tmp_path, code, Surroundings(), pid_namespace=pid_namespace)
+    _, _, oracle = _course()
+    grade = conclude(pending, raw, oracle, expectations(oracle, pending.trials, pending.settings))
+    strong_or_skip(grade)
+    assert grade.status == "passed"
+    assert "OPEN-W" not in grade.output, grade.output
+    last = grade.output.splitlines()[-1]
+    assert last.startswith("own 1000 "), last  # its own files are its own
+    if not pid_namespace:
+        assert str(os.getpid()) in last  # this process, its parent, was among those tried
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in (e for e in os.listdir("/proc") if e.isdigit()):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                if int(stat.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _stat_fields(pid: int) -> list[bytes]:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return stat.read().rsplit(b")", 1)[1].split()
+
+
+def test_the_launchers_init_leads_a_session_of_its_own(tmp_path):
+    """A session of its own is an autogroup of its own: no write to /proc/1/autogroup reaches the grader's terminal."""
+    settings, exercise, _ = _course()
+    path = tmp_path / "submission.py"
+    path.write_text(CORRECT, encoding="utf-8")
+    spawner = Spawner()
+    try:
+        spawner.start(prepare(exercise, read_submission(path), settings.with_overrides(timeout_s=TIMEOUT_S),
+                              seeds=HIDDEN_SEEDS).plan)
+        if OWN_PROCESSES.encode() not in spawner.wait().result:
+            pytest.skip("the kernel refused the launcher a process tree of its own")
+        (middle,) = _children(spawner.pid)
+        (init,) = _children(middle)
+        session = int(_stat_fields(init)[3])
+        assert session == init and session != os.getsid(0), (session, init, os.getsid(0))
+        if os.path.exists("/proc/self/autogroup"):
+            with open(f"/proc/{init}/autogroup") as theirs, open("/proc/self/autogroup") as ours:
+                assert theirs.read().split()[0] != ours.read().split()[0]
+    finally:
+        spawner.close()

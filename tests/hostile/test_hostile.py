@@ -310,6 +310,73 @@ def _launcher_guard(tmp_path: Path, monkeypatch) -> Iterator[dict]:
                 marker.parent.rmdir()
 
 
+def _sysv_ipc(kind: str) -> tuple[Callable, Callable]:
+    """msgget/shmget and msgctl/shmctl of this process's libc, which sees the grading process's IPC namespace."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return getattr(libc, f"{kind}get"), getattr(libc, f"{kind}ctl")
+
+
+def _sysv_key() -> int:
+    return 0x4B1D0000 | secrets.randbelow(1 << 16)  # marked: the test finds what an attack left by its key
+
+
+def _shm_keys() -> set[int]:
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    return {int(line.split()[0]) for line in lines}
+
+
+def _remove_sysv(kind: str, key: int) -> None:
+    get, ctl = _sysv_ipc(kind)
+    found = get(key, 0, 0) if kind == "shm" else get(key, 0)
+    if found >= 0:
+        ctl(found, 0, None)  # IPC_RMID
+
+
+@contextlib.contextmanager
+def _sysv_shm_setup(tmp_path: Path, monkeypatch) -> Iterator[dict]:
+    key = _sysv_key()
+    try:
+        yield {"@SHM_KEY@": str(key), "key": key}
+    finally:
+        _remove_sysv("shm", key)
+
+
+@contextlib.contextmanager
+def _sysv_msg_setup(tmp_path: Path, monkeypatch) -> Iterator[dict]:
+    key = _sysv_key()
+    code = (HERE / "sysv_msgqueue_channel.py").read_text().replace("@MSG_KEY@", str(key))
+    later = tmp_path / "later"
+    later.mkdir()
+    try:
+        yield {"@MSG_KEY@": str(key), "key": key, "later": lambda: grade_code(later, code, name="later.py")}
+    finally:
+        _remove_sysv("msg", key)
+
+
+def _autogroup_nice(pid: int | str) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def _autogroup_guard(tmp_path: Path, monkeypatch) -> Iterator[dict]:
+    """Record this process's autogroup nice (and the machine's init's); put back whatever the attack changed."""
+    before = {pid: _autogroup_nice(pid) for pid in ("self", 1)}
+    if before["self"] is None:
+        pytest.skip("this kernel has no autogroups (/proc/self/autogroup)")
+    try:
+        yield {"nice": before["self"]}
+    finally:
+        for pid, nice in before.items():
+            if nice is not None and _autogroup_nice(pid) != nice:
+                with contextlib.suppress(OSError):
+                    Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+
+
 SETUPS: dict[str, Callable] = {
     "read_solutions.py": _repo_setup,
     "write_course_folders.py": _course_files_guard,
@@ -322,6 +389,9 @@ SETUPS: dict[str, Callable] = {
     "fork_bomb.py": _leftover_guard,
     "setsid_leftover.py": _leftover_guard,
     "kill_parent.py": _launcher_guard,
+    "sysv_shm_leftover.py": _sysv_shm_setup,
+    "sysv_msgqueue_channel.py": _sysv_msg_setup,
+    "autogroup_nice.py": _autogroup_guard,
 }
 
 
@@ -524,6 +594,34 @@ def _by_hand_refused(diagnosis: str, opening: str) -> Callable[[Grade, dict], No
     return check
 
 
+def _no_shm_left(grade: Grade, context: dict) -> None:
+    assert grade.output.startswith("CREATED"), grade.output  # made, filled and left in its own IPC namespace
+    assert context["key"] not in _shm_keys(), (f"the submission's 64 MB System V segment (key {context['key']:#x}) "
+                                               f"outlives it in the grading machine's /proc/sysvipc/shm")
+
+
+def _no_channel(grade: Grade, context: dict) -> None:
+    later = context["later"]()  # a later submission, graded by the same launcher, reads the queue
+    for run in (grade, later):
+        assert run.status == "passed" and "SENT" in run.output, run.output
+        assert "RECEIVED" not in run.output, f"a later submission read what an earlier one left: {run.output}"
+    assert _sysv_ipc("msg")[0](context["key"], 0) == -1, "the submission's message queue outlives it on the host"
+
+
+def _autogroup_kept(grade: Grade, context: dict) -> None:
+    assert _autogroup_nice("self") == context["nice"], "the submission changed the grading session's CPU priority"
+    assert "WROTE" not in grade.output, grade.output
+
+
+def _nothing_writable_in_proc(grade: Grade, context: dict) -> None:
+    assert "TRIED" in grade.output and "OPEN-W" not in grade.output, grade.output
+
+
+def _sockets_refused(grade: Grade, context: dict) -> None:
+    assert "CREATED" not in grade.output, grade.output
+    assert grade.output.count("ALLOWED") == 3, grade.output  # IP sockets and stream socketpairs keep working
+
+
 EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "loop_at_import.py": _timeout_message,
     "loop_in_function.py": _timeout_message,
@@ -564,6 +662,11 @@ EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "host_kernel_settings_own_tree.py": _own_tree_and(_not_in_output("WROTE", "OPEN-W")),
     "host_devices.py": _not_in_output("OPEN-W"),
     "dev_shm_leftover.py": _shm,
+    "sysv_shm_leftover.py": _no_shm_left,
+    "sysv_msgqueue_channel.py": _no_channel,
+    "autogroup_nice.py": _autogroup_kept,
+    "proc1_writable_files.py": _nothing_writable_in_proc,
+    "socket_families.py": _sockets_refused,
     "binary_garbage.py": _message_has("not UTF-8"),
     "null_bytes.py": _message_has("null bytes"),
     "ex09/engine_bypass.py": _by_hand_refused("unverifiable", "line 11: ._C is private"),
