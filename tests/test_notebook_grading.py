@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -224,3 +228,35 @@ def test_every_trial_reruns_the_cells_with_fresh_inputs(tmp_path):
     result = grade("ex03", write(tmp_path, *cells))
     assert result.status == "passed" and result.hidden_seeds == (11, 12)
     assert any("each of the 4 trials" in note for note in result.notes), result.notes
+
+
+def _batch(root: Path, book: Path) -> dict[tuple[str, str], tuple]:
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", str(root), "--gradebook", str(book),
+                           "--exercises", "ex01,ex02,ex03,ex04,ex09", "--workers", "2", "--config", CONFIG],
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    db = sqlite3.connect(book)
+    return {(s, e): (score, status) for s, e, score, status in
+            db.execute("SELECT student, exercise, score, status FROM grades")}
+
+
+def test_a_batch_with_notebook_attacks_finishes_and_grades_everyone_else_the_same(tmp_path):
+    """One notebook named after no exercise once took 50/50; another hung the whole class in the reference."""
+    honest = tmp_path / "honest" / "submissions"
+    (honest / "alice").mkdir(parents=True)
+    (honest / "alice" / "ex03.py").write_text((REPO / "solutions" / "ex03.py").read_text(), encoding="utf-8")
+    (honest / "alice" / "ex04.ipynb").write_bytes((SEEDS / "seed002.ipynb").read_bytes())
+    (honest / "bob").mkdir()
+    (honest / "bob" / "lab.ipynb").write_bytes((SEEDS / "seed000.ipynb").read_bytes())
+    attacked = tmp_path / "attacked" / "submissions"
+    shutil.copytree(honest, attacked)
+    (attacked / "mallory").mkdir()
+    write(attacked / "mallory", new_code_cell(NAN_EVERYWHERE), name="anything.ipynb")
+    write(attacked / "mallory", new_code_cell("import torch\nx = torch.zeros(3, requires_grad=True)\n"
+                                              "v = torch.ones(3)\ny = x * 3\n"), name="ex04.ipynb")
+    without = _batch(honest, tmp_path / "honest.sqlite")
+    with_mallory = _batch(attacked, tmp_path / "attacked.sqlite")
+    assert {k: v for k, v in with_mallory.items() if k[0] != "mallory"} == without
+    assert without[("alice", "ex04")] == (10.0, "passed") and without[("bob", "ex02")] == (10.0, "passed")
+    mallory = {e: score for (s, e), (score, _) in with_mallory.items() if s == "mallory"}
+    assert set(mallory) == {"ex01", "ex02", "ex03", "ex04", "ex09"} and sum(mallory.values()) <= 6, mallory
