@@ -19,6 +19,7 @@ DIAGNOSES: dict[str, str] = {
     "frozen": "the wrong set of parameters is trainable",
     "used_autograd": "autograd was used where the gradients must be computed by hand",
     "unverifiable": "code the by-hand check cannot read as plain arithmetic: getattr/eval, private names, other modules",
+    "type": "a returned value of another kind than expected, e.g. a list or a Python float where a tensor is due",
     "value": "any other mismatch",
 }
 
