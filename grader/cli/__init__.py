@@ -75,7 +75,8 @@ def _fail(error: GraderError) -> None:
 
 
 config_option = click.option("--config", type=UserPath(dir_okay=False), default=None,
-                             help="config.yaml to use (default: the nearest one above this folder, or the bundled course).")
+                             help="config.yaml to use (default: the nearest one at or above this folder; only the "
+                                  "commands that read fall back to the bundled course).")
 
 
 def run() -> None:
