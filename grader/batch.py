@@ -117,9 +117,9 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
     timeout_s = course.settings.limits.timeout_s
 
     def finish(job: Job, grade: Grade, started: float) -> Graded:
-        files = [p.relative_to(root).as_posix() for p in job.files]
+        files = [_shown(p, root) for p in job.files]
         if grade.submission:
-            grade = dataclasses.replace(grade, submission=Path(grade.submission).relative_to(root).as_posix())
+            grade = dataclasses.replace(grade, submission=_shown(Path(grade.submission), root))
         done = Graded(job, grade, time.monotonic() - started)
         gradebook.record(job.student, grade, files=files, stamp=course.stamp(job), wall_seconds=done.wall_seconds)
         return done
@@ -181,9 +181,17 @@ def _lost_run(reason: str) -> Any:
     return RawRun(result=b"", output=b"", result_bytes=0, output_bytes=0, status=None, seconds=0.0, lost=reason)
 
 
+def _shown(path: Path, root: Path) -> str:
+    """A job's file as stored: relative to the class folder (grader.roster.Roster.folder, the same spelling)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:  # a caller that spelled the folder otherwise (resolved, relative): the file as given
+        return path.as_posix()
+
+
 def absent_reason(job: Job, root: Path) -> str:
     if not job.files:
         return f"no file for {job.exercise} in {job.student}/ (looked for {job.exercise}.py or {job.exercise}.ipynb)"
-    tried = ", ".join(p.relative_to(root).as_posix() for p in job.files)
+    tried = ", ".join(_shown(p, root) for p in job.files)
     return (f"no file named {job.exercise}.py or {job.exercise}.ipynb, and no notebook answers it "
             f"({tried} define neither its function nor its notebook variables)")

@@ -30,6 +30,8 @@ PHRASES: dict[str, str] = {
     "frozen": "made the wrong set of parameters trainable",
     "used_autograd": "used autograd where the gradients must be computed by hand",
     "unverifiable": "wrote a by-hand answer the grader could not read as plain arithmetic (getattr, private names)",
+    "constant": "gave the same result whatever the inputs (hard-coded numbers or an assigned .grad)",
+    "type": "returned another kind of value than asked (e.g. a list or a float where a tensor is due)",
     "value": "got a wrong value with no more specific diagnosis",
     "syntax": "handed in code that is not valid Python",
     "missing": "did not define the function the exercise asks for",

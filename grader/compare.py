@@ -8,6 +8,7 @@ import torch
 
 from .diagnose import Finding, missing_grad, show, tensor_mismatch
 from .exercise import Check, Exercise, Mistake
+from .kinds import kind_mismatch
 from .observe import PLAIN_DTYPES
 
 MISSING = {"t": "missing", "why": "nothing by that name came back"}
@@ -295,6 +296,25 @@ def _aliased(check: Check, actual_values: dict) -> Finding | None:
     return None
 
 
+def _wrong_kind(check: Check, exercise: Exercise, expected: dict, actual: dict) -> Finding | None:
+    """A returned value the check reads (or a container on its way) that is another kind than the reference's."""
+    if "returns" not in expected:
+        return None
+    for target in (*check.targets, check.target, check.module):
+        parts = target.split(".")
+        if parts[0] not in exercise.contract.returns:  # inputs and probes are the grader's to build, not returned
+            continue
+        for end in range(1, len(parts) + 1):
+            path = ".".join(parts[:end])
+            want, got = resolve(expected, path), resolve(actual, path)
+            finding = kind_mismatch(path, want, got, exercise.contract)
+            if finding is not None:
+                return finding
+            if not isinstance(want, dict) or want.get("t") == "tensor":
+                break  # past a tensor lies only its .grad, whose None-or-not the grad check itself explains
+    return None
+
+
 def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, before: dict, autograd_calls: int,
           rtol: float, atol: float) -> Finding | None:
     """Compare one trial's observation with the expectation for one check; None means it passed."""
@@ -306,6 +326,9 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
         return Finding("used_autograd", f"The submission {how} (backward() or torch.autograd.grad; wherever it runs, "
                                         f"loading the file included, it counts).\nThis exercise asks for the "
                                         f"gradients by hand: apply the chain rule with plain tensor arithmetic.")
+    wrong = _wrong_kind(check, exercise, expected, actual)
+    if wrong is not None:
+        return wrong
     if kind == "not_aliased":
         return _aliased(check, actual)
     if kind == "optimizer":

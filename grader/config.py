@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 from .isolate import LEVELS
 from .yamlfile import Fields, load_yaml
 
@@ -53,8 +53,9 @@ def package_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest config.yaml at or above `start` that declares an exercises folder."""
+def search_config(start: Path) -> Path | None:
+    """The nearest config.yaml at or above `start` that declares an exercises folder; None outside a course."""
+    start = start.expanduser().absolute()
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
@@ -64,8 +65,42 @@ def find_config(start: Path) -> Path | None:
                 continue
             if "exercises_dir" in head:
                 return candidate
+    return None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest course's config.yaml at or above `start`, else the bundled course's (for commands that only read)."""
     bundled = package_root() / CONFIG_NAME
-    return bundled if bundled.is_file() else None
+    return search_config(start) or (bundled if bundled.is_file() else None)
+
+
+def course_config(config: Path | None, *starts: Path, writes: str, instead: str = "") -> Path:
+    """--config, else the nearest course's config.yaml at or above one of `starts`: never the bundled course.
+
+    For commands that write (`writes` says what, where): falling back to the course bundled with the package
+    would grade the wrong course and write into the installed package.
+    """
+    if config is not None:
+        return config
+    for start in starts:
+        found = search_config(start)
+        if found is not None:
+            return found
+    searched = " or ".join(str(start.expanduser().absolute()) for start in starts)
+    raise UsageError(f"no course folder: there is no {CONFIG_NAME} declaring exercises_dir in {searched} or any folder "
+                     f"above it, and {writes}. Run the command from the course folder (the one holding {CONFIG_NAME} "
+                     f"and exercises/), or pass --config path/to/{CONFIG_NAME}{instead}. (The course bundled with the "
+                     f"grader, {package_root()}, serves only commands that read: grade EXERCISE, list, show, start.)")
+
+
+def outside_package(path: Path, what: str) -> Path:
+    """`path`, refused when it lies inside the installed grader package (which must never be written to)."""
+    package = Path(__file__).resolve().parent
+    target = path.expanduser().absolute().resolve()
+    if target == package or package in target.parents:
+        raise UsageError(f"{path}: {what} would be written inside the grader package ({package}); choose a folder "
+                         f"of your own")
+    return path
 
 
 def load_settings(path: Path | None) -> Settings:

@@ -343,7 +343,7 @@ def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], exp
             detail = finding.message.split("\n", 1)[0]
             return CheckResult(**fail, diagnosis=mistake.diagnosis, message=f"{detail}\n{mistake.message}",
                                trial=trial.label, mistake=mistake.id)
-        if _ignores_inputs(check, expectations, outcomes):
+        if finding.code != "type" and _ignores_inputs(check, expectations, outcomes):
             return CheckResult(**fail, diagnosis="constant", trial=trial.label, message=(
                 f"{finding.message.split(chr(10), 1)[0]}\nYour {check.name} came out the same on every trial, although "
                 f"the inputs (and the expected {check.name}) changed from trial to trial: the answer does not follow "

@@ -38,6 +38,7 @@ class Job:
 class Roster:
     """Every job of a batch, and what in the folder matched no exercise."""
 
+    folder: Path  # absolute, symlinks kept: every job's files lie under it, so each can be shown relative to it
     students: tuple[str, ...]
     exercises: tuple[str, ...]
     jobs: tuple[Job, ...]
@@ -66,6 +67,7 @@ def read_roster(folder: Path, known: list[str], selected: tuple[str, ...] | None
     exercise no named file answers. Without `selected`, the assigned exercises are those anyone answered,
     and a student with no file for one gets a zero with the reason.
     """
+    folder = folder.expanduser().absolute()  # never resolved: a symlinked class folder keeps its own name
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; give the folder that holds one folder per student")
     ignored: list[str] = []
@@ -109,7 +111,7 @@ def read_roster(folder: Path, known: list[str], selected: tuple[str, ...] | None
             # exNN.py before exNN.ipynb, as `grade exNN` picks them; shallower before deeper
             files = sorted(files, key=lambda p: (len(p.parts), p.suffix != ".py", str(p))) if files else []
             jobs.append(Job(student, exercise_id, tuple(files[:1] or notebooks[student])))
-    return Roster(tuple(students), tuple(selected), tuple(jobs), tuple(ignored))
+    return Roster(folder, tuple(students), tuple(selected), tuple(jobs), tuple(ignored))
 
 
 def _files(folder: Path) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -220,3 +221,38 @@ def test_exports_are_written_from_the_gradebook(graded_class, tmp_path: Path) ->
     assert unknown.returncode == 2 and "'zoe': not in the gradebook" in unknown.stderr
     junit = _grade("export", "--gradebook", book, "--format", "junit", "--exercises", "ex03")
     assert junit.returncode == 0 and junit.stdout.count("<testsuite ") == 8
+
+
+def test_a_relative_class_folder_through_symlinks_with_a_gradebook_under_home(tmp_path: Path) -> None:
+    """BUG (issue 12): a relative class folder crashed after the first student (ValueError in batch.py), stored nothing.
+
+    Run from below the course folder, as `grade batch ../submissions/`: the class folder is a symlink, bob's folder
+    another, carol's answer a symlinked file; the gradebook is given as ~/... (HOME set to a folder of the test's).
+    """
+    home, course, downloads = tmp_path / "home", tmp_path / "course", tmp_path / "downloads"
+    course.mkdir()
+    (course / "config.yaml").write_text((REPO / "config.yaml").read_text(), encoding="utf-8")
+    (course / "exercises").symlink_to(REPO / "exercises", target_is_directory=True)
+    (course / "notes").mkdir()
+    (downloads / "class" / "alice").mkdir(parents=True)
+    (downloads / "class" / "alice" / "ex03.py").write_text((SOLUTIONS / "ex03.py").read_text(), encoding="utf-8")
+    (downloads / "late" / "bob").mkdir(parents=True)
+    (downloads / "late" / "bob" / "ex03.py").write_text((SOLUTIONS / "wrong" / "ex03_sign.py").read_text(),
+                                                         encoding="utf-8")
+    (downloads / "class" / "bob").symlink_to(downloads / "late" / "bob", target_is_directory=True)
+    (downloads / "class" / "carol").mkdir()
+    (downloads / "answers").mkdir()
+    (downloads / "answers" / "carol.py").write_text((SOLUTIONS / "ex03.py").read_text(), encoding="utf-8")
+    (downloads / "class" / "carol" / "ex03.py").symlink_to(downloads / "answers" / "carol.py")
+    (course / "submissions").symlink_to(downloads / "class", target_is_directory=True)
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", "../submissions/", "--gradebook", "~/gb.sqlite"],
+                          cwd=course / "notes", capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"3 students, 3 submissions over 1 exercise(s) (ex03); gradebook {home}/gb.sqlite" in done.stdout
+    rows = _rows(home / "gb.sqlite")
+    assert {key: (row["status"], json.loads(row["files"])) for key, row in rows.items()} == {
+        ("alice", "ex03"): ("passed", ["alice/ex03.py"]), ("bob", "ex03"): ("failed", ["bob/ex03.py"]),
+        ("carol", "ex03"): ("passed", ["carol/ex03.py"])}
+    assert not (course / "notes" / "~").exists() and not (course / "grades").exists()

@@ -368,3 +368,98 @@ def test_the_console_entry_point_prints_and_exits_like_main(tmp_path):
                            timeout=120)
     assert usage.returncode == 2
     assert usage.stderr.startswith("error: no exercise 'ex99'")
+
+
+# --------------------------------------------------------------------------------------------------- paths
+
+
+def _course_copy(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy(CONFIG, folder)
+    shutil.copytree(REPO / "exercises", folder / "exercises")
+    return folder / "config.yaml"
+
+
+def _gradebook(path: Path) -> Path:
+    """A gradebook with one graded student, as `grade batch` leaves it."""
+    from grader.gradebook import Gradebook, Stamp
+    from grader.result import CheckResult, Grade
+
+    grade = Grade(exercise="ex03", title="Q", version=1, submission="alice/ex03.py",
+                  checks=(CheckResult("Q", "value", True, 4.0, 4.0), CheckResult("a.grad", "grad", True, 3.0, 3.0),
+                          CheckResult("b.grad", "grad", False, 0.0, 3.0, message="got -b", diagnosis="sign")),
+                  public_seeds=(0, 1))
+    with Gradebook(path) as book:
+        book.record("alice", grade, files=["alice/ex03.py"], wall_seconds=0.1,
+                    stamp=Stamp(file_hash="f" * 64, exercise_version=1, exercise_hash="e" * 64, settings_hash="s"))
+    return path
+
+
+def test_paths_may_start_with_a_tilde(runner, tmp_path, monkeypatch):
+    """BUG (issue 12): a quoted '~/x' or --config=~/x reaches the grader unexpanded, and it took '~' literally."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    _course_copy(home / "course")
+    shutil.copy(SOLUTION, home / "answer.py")
+    _gradebook(home / "gb.sqlite")
+    graded = runner.invoke(main, ["ex03", "~/answer.py", "--config", "~/course/config.yaml", "--hidden", "1"])
+    assert graded.exit_code == 0, graded.output
+    assert "submission: " + str(home / "answer.py") in graded.stdout
+    assert runner.invoke(main, ["list", "--config=~/course/config.yaml"]).exit_code == 0
+    exported = runner.invoke(main, ["export", "--gradebook", "~/gb.sqlite", "-o", "~/grades.csv"])
+    assert exported.exit_code == 0, exported.output
+    assert (home / "grades.csv").read_text().splitlines()[2] == "alice,7,7"
+    reported = runner.invoke(main, ["report", "--gradebook=~/gb.sqlite", "-o", "~/report.html"])
+    assert reported.exit_code == 0, reported.output
+    assert "<svg" in (home / "report.html").read_text()
+    assert not (tmp_path / "~").exists()
+
+
+def test_paths_through_symlinks(runner, tmp_path, monkeypatch):
+    """A symlinked course folder, answer file and gradebook folder: used as given, never resolved away."""
+    config = _course_copy(tmp_path / "real" / "course")
+    (tmp_path / "course").symlink_to(config.parent, target_is_directory=True)
+    (tmp_path / "drafts").mkdir()
+    shutil.copy(SOLUTION, tmp_path / "drafts" / "v3.py")
+    (tmp_path / "books").mkdir()
+    _gradebook(tmp_path / "books" / "gb.sqlite")
+    work = tmp_path / "course" / "work"  # inside the course folder, reached through its symlink
+    work.mkdir()
+    (work / "ex03.py").symlink_to(tmp_path / "drafts" / "v3.py")
+    (work / "books").symlink_to(tmp_path / "books", target_is_directory=True)
+    monkeypatch.chdir(work)
+    for args in (["ex03", "ex03.py"], ["ex03"]):  # named, and found as the default submission
+        graded = runner.invoke(main, [*args, "--hidden", "1"])
+        assert graded.exit_code == 0, graded.output
+        assert "score: 10/10" in graded.stdout
+    named = runner.invoke(main, ["ex03", "ex03.py", "--hidden", "1", "--config", "../config.yaml"])
+    assert named.exit_code == 0 and "submission: ex03.py\n" in named.stdout
+    exported = runner.invoke(main, ["export", "--gradebook", "books/gb.sqlite", "-o", "books/grades.csv"])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "books" / "grades.csv").is_file()
+    course_book = runner.invoke(main, ["export"])  # the course folder's own gradebook, found through the symlink
+    assert course_book.exit_code == 2 and f"{config.parent}/grades/gradebook.sqlite: no gradebook" in course_book.stderr
+
+
+def test_nothing_is_written_into_the_grader_package(runner, tmp_path, monkeypatch):
+    import grader
+
+    package = Path(grader.__file__).parent
+
+    def files() -> list[Path]:
+        return sorted(p for p in package.rglob("*") if "__pycache__" not in p.parts)  # imports may compile
+
+    before = files()
+    _gradebook(tmp_path / "gb.sqlite")
+    for args in (["export", "--gradebook", str(tmp_path / "gb.sqlite"), "-o", str(package / "grades.csv")],
+                 ["report", "--gradebook", str(tmp_path / "gb.sqlite"), "-o", str(package / "report.html")],
+                 ["export", "--gradebook", str(package / "gb.sqlite")],
+                 ["bundle", "-o", str(package / "student"), "--config", str(CONFIG)]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "would be written inside the grader package" in result.stderr
+    monkeypatch.chdir(package)
+    started = runner.invoke(main, ["start", "ex03"])
+    assert started.exit_code == 2 and "inside the grader package" in started.stderr
+    assert files() == before

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from grader.compare import MISSING, as_tensor, judge, match_mistake, resolve
+from grader.diagnose import Finding
 from grader.exercise import Check, Exercise, parse_exercise
 from grader.inputs import Trial, build_inputs
 from grader.observe import Encoder, measure
@@ -211,11 +212,13 @@ def test_value_missing_or_wrong_type(ex03):
     check = Check(name="Q", kind="value", points=4, target="Q")
     expected = observe(vec(1.0, 2.0))
     finding = run(check, ex03, expected, observe(None))
-    assert finding.code == "value"
-    assert finding.message == "Q: expected [1, 2] (shape (2,)), got nothing (None)."
+    assert finding.code == "type"
+    assert finding.message == ("Q: got None, expected a tensor: q_backward() gave None for it; end it with return Q "
+                               "(a function that never reaches a return statement returns None).")
     finding = run(check, ex03, expected, observe(torch.ones(2).as_subclass(MyTensor)))
-    assert finding.message == ("Q: expected [1, 2] (shape (2,)), got a tensor subclass 'MyTensor' "
-                               "(return a plain torch.Tensor).")
+    assert finding.code == "type"
+    assert finding.message == ("Q: got a tensor subclass 'MyTensor', expected a tensor: return a plain torch.Tensor, "
+                               "not a subclass of it.")
     wrong_arity = measure((vec(1.0), vec(2.0)), {}, names=("Q", "R", "S"), function="f", probes={}, seed=0,
                           max_elements=BUDGET)
     finding = run(check, ex03, expected, wrong_arity)
@@ -315,8 +318,9 @@ def test_grad_present_where_none_was_expected(ex03):
 def test_grad_of_something_that_is_not_a_tensor(ex03):
     check = Check(name="Q.grad", kind="grad", points=3, target="Q")
     finding = run(check, ex03, observe(vec(1.0, grad=True)), observe(3.5))
-    assert finding.code == "value"
-    assert finding.message == "Q: expected a tensor, got 3.5."
+    assert finding.code == "type"
+    assert finding.message.startswith("Q: got a Python float, expected a tensor: return the tensor Q itself, not "
+                                      "Q.item() or float(Q)")
 
 
 def test_grad_that_happens_to_equal_the_input_is_not_called_unchanged(ex03):
@@ -342,7 +346,7 @@ def test_shape(model_ex):
     finding = run(check, model_ex, expected, observe(torch.ones(3, 2), names=("out",)))
     assert finding.code == "shape"
     assert finding.message.startswith("out: got shape (3, 2), expected (2, 3).")
-    assert run(check, model_ex, expected, observe([1, 2], names=("out",))).code == "value"
+    assert run(check, model_ex, expected, observe([1, 2], names=("out",))).code == "type"
 
 
 def test_shape_of_a_module_parameter(model_ex):
@@ -401,7 +405,9 @@ def test_grad_fn(model_ex):
 def test_flag_on_something_that_is_not_a_tensor(model_ex):
     check = Check(name="out", kind="requires_grad", points=1, target="out")
     finding = run(check, model_ex, observe(vec(1.0, grad=True), names=("out",)), observe("x", names=("out",)))
-    assert finding.code == "value" and finding.message == "out: expected a tensor, got a str."
+    assert finding.code == "type"
+    assert finding.message.startswith("out: got a string, expected a tensor: return a tensor there, as the exercise's "
+                                      "signature says: finetune(w, model, k)")
 
 
 # --- trainable -----------------------------------------------------------------------------------------------------
@@ -474,8 +480,8 @@ def test_trainable_of_something_that_is_not_a_module(model_ex):
     check = Check(name="model", kind="trainable", points=1, target="out")
     expected = observe(Net(), names=("out",))
     finding = run(check, model_ex, expected, observe(vec(1.0), names=("out",)))
-    assert finding.code == "value"
-    assert finding.message.startswith("out: expected a module, got ")
+    assert finding.code == "type"
+    assert finding.message == "out: got a tensor, expected an nn.Module (Net): return the model (the nn.Module) itself."
 
 
 # --- optimizer -----------------------------------------------------------------------------------------------------
@@ -576,8 +582,9 @@ def test_optimizer_that_is_not_an_optimizer(model_ex):
     check = Check(name="opt", kind="optimizer", points=1, target="opt", module="model")
     expected = optimizer_run(new_head_then_opt)
     finding = run(check, model_ex, expected, optimizer_run(lambda net: list(net.parameters())))
-    assert finding.code == "value"
-    assert finding.message == "opt: expected a torch.optim optimizer over model's parameters."
+    assert finding.code == "type"
+    assert finding.message.startswith("opt: got a list of tensors, expected a torch.optim optimizer (SGD): return the "
+                                      "torch.optim optimizer itself")
 
 
 # --- unmutated -----------------------------------------------------------------------------------------------------
@@ -878,3 +885,119 @@ def test_match_mistake_on_a_flag_check_with_expect_that_overrides_the_reference(
     tracked, detached = observe(w * 2, names=("out",)), observe(w.detach() * 2, names=("out",))
     assert _flag_mistake(flag_ex, check, tracked, tracked, tracked).id == "detached"
     assert _flag_mistake(flag_ex, check, tracked, detached, detached) is None
+
+
+# --- type: a returned value of another kind than the reference's, judged before its values -------------------------
+
+def test_type_a_list_where_a_tensor_is_expected(ex03):
+    # BUG (issue 12): as_tensor reads a list of numbers as a tensor, so `return Q.tolist()` passed the Q check
+    check = Check(name="Q", kind="value", points=4, target="Q")
+    q = vec(1.0, -2.0, 3.0)
+    finding = run(check, ex03, observe(q), observe(q.tolist()))
+    assert finding == Finding("type", "Q: got a list of Python floats, expected a tensor: return the tensor Q itself, "
+                                      "not Q.tolist().")
+    two_d = torch.ones(2, 2)
+    assert run(check, ex03, observe(two_d), observe(two_d.tolist())).message.startswith(
+        "Q: got a list of lists, expected a tensor: return the tensor Q itself, not Q.tolist()")
+    finding = run(check, ex03, observe(q), observe(list(q.unbind())))
+    assert finding.code == "type" and "torch.stack" in finding.message
+
+
+def test_type_a_python_float_where_a_tensor_is_expected(ex03):
+    check = Check(name="Q", kind="value", points=4, target="Q")
+    finding = run(check, ex03, observe(torch.tensor(2.5)), observe(2.5))
+    assert finding == Finding("type", "Q: got a Python float, expected a tensor: return the tensor Q itself, not "
+                                      "Q.item() or float(Q): a Python number has no shape, no grad_fn and no "
+                                      "gradient.")
+    assert run(check, ex03, observe(torch.tensor(2.5)), observe(torch.tensor(2.5, dtype=torch.float64))) is None
+
+
+def test_type_a_tensor_where_python_floats_are_expected(model_ex):
+    check = Check(name="out", kind="value", points=1, target="out")
+    losses = [1.0, 0.5, 0.25]
+    expected = observe(losses, names=("out",))
+    as_tensors = [torch.tensor(v, requires_grad=True) * 1 for v in losses]
+    finding = run(check, model_ex, expected, observe(as_tensors, names=("out",)))
+    assert finding == Finding("type", "out: got a list of tensors, expected a list of Python floats: call .item() on "
+                                      "each one-element tensor before you add it to the list "
+                                      "(out.append(loss.item())).")
+    finding = run(check, model_ex, expected, observe(torch.tensor(losses), names=("out",)))
+    assert finding.code == "type" and finding.message.startswith(
+        "out: got a tensor, expected a list of Python floats: collect .item() of each value as you go")
+    finding = run(check, model_ex, expected, observe([1.0, torch.tensor(0.5), 0.25], names=("out",)))
+    assert finding.code == "type" and finding.message.startswith(
+        "out[1]: got a tensor, expected a Python float: turn the one-element tensor into a Python number with .item()")
+    finding = run(check, model_ex, observe(0.5, names=("out",)), observe(torch.tensor(0.5), names=("out",)))
+    assert finding.code == "type" and ".item()" in finding.message
+
+
+def test_type_lets_equivalent_kinds_through(model_ex):
+    # ints and floats are both Python numbers, lists and tuples both sequences: their values decide
+    check = Check(name="out", kind="value", points=1, target="out")
+    expected = observe([1.0, 2.0], names=("out",))
+    assert run(check, model_ex, expected, observe((1.0, 2.0), names=("out",))) is None
+    assert run(check, model_ex, expected, observe([1, 2], names=("out",))) is None
+    assert run(check, model_ex, expected, observe([1, 3], names=("out",))).code != "type"
+    assert run(check, model_ex, observe(vec(1.0, grad=True), names=("out",)),
+               observe(nn.Parameter(vec(1.0)), names=("out",))) is None  # a Parameter is a tensor
+
+
+@pytest.mark.parametrize("check", [
+    Check(name="out.grad", kind="grad", points=1, target="out"),
+    Check(name="out.requires_grad", kind="requires_grad", points=1, target="out"),
+    Check(name="out.is_leaf", kind="is_leaf", points=1, target="out"),
+    Check(name="out.grad_fn", kind="grad_fn", points=1, target="out"),
+    Check(name="out.shape", kind="shape", points=1, target="out"),
+    Check(name="out.equal", kind="equal", points=1, target="out"),
+    Check(name="copies", kind="not_aliased", points=1, targets=("out", "hs")),
+], ids=lambda c: c.kind)
+def test_type_is_judged_for_every_check_that_reads_a_returned_value(model_ex, check):
+    w = vec(1.0, 2.0, grad=True)
+    expected = observe((w * 2, None, w.detach() * 3), names=("out", "hs", "opt"))
+    student = observe(((w * 2).tolist(), None, w.detach() * 3), names=("out", "hs", "opt"))
+    finding = run(check, model_ex, expected, student)
+    assert finding is not None and finding.code == "type"
+    assert finding.message.startswith("out: got a list of Python floats, expected a tensor")
+
+
+def test_type_walks_down_a_path_through_returned_containers(model_ex):
+    check = Check(name="head", kind="shape", points=1, target="out.fc.weight")
+    expected = observe(Net(), names=("out",))
+    finding = run(check, model_ex, expected, observe(torch.optim.SGD(Net().parameters(), lr=0.1), names=("out",)))
+    assert finding.code == "type"
+    assert finding.message == ("out: got a torch.optim optimizer (SGD), expected an nn.Module (Net): return the model "
+                               "(the nn.Module) itself.")
+    items = Check(name="h1", kind="value", points=1, target="hs.1")
+    expected = observe([vec(1.0), vec(2.0)], names=("hs",))
+    finding = run(items, model_ex, expected, observe([vec(1.0), 2.0], names=("hs",)))
+    assert finding.code == "type" and finding.message.startswith("hs[1]: got a Python float, expected a tensor")
+
+
+def test_type_leaves_inputs_probes_and_expected_none_to_the_value_comparison(model_ex):
+    # a notebook's own variables are rebuilt as the inputs: an int input may stand as a 0-d tensor there
+    check = Check(name="k", kind="equal", points=1, target="args.k")
+    assert run(check, model_ex, observe(None, {"k": 3}, names=("out",)),
+               observe(None, {"k": torch.tensor(3)}, names=("out",))) is None
+    finding = run(Check(name="out", kind="value", points=1, target="out"), model_ex, observe(None, names=("out",)),
+                  observe(vec(1.0), names=("out",)))
+    assert finding.code == "value"
+
+
+def test_type_comes_before_a_known_mistake_of_the_right_kind(ex03, ex03_trial):
+    # Q = 3a^3 + b^2 returned as a list: the list is the first thing to fix, so the mistake is not named
+    _, expectation = ex03_trial
+    as_list = student_run(ex03, PLUS_B.replace("return Q", "return Q.tolist()"))
+    q = ex03.checks[0]
+    finding = judge(q, ex03, expectation.reference, as_list, before=expectation.before, autograd_calls=1, **TOL)
+    assert finding.code == "type" and finding.message.startswith("Q: got a list of Python floats, expected a tensor")
+    assert mistake_for(q, ex03, expectation, as_list) is None
+
+
+def test_type_of_a_known_mistake_is_matched_like_its_values(ex03, ex03_trial):
+    # an instructor may declare a mistake that returns another kind: a student who does the same is told so
+    _, expectation = ex03_trial
+    listed = student_run(ex03, CORRECT.replace("return Q", "return Q.tolist()"))
+    mistakes = {**expectation.mistakes, "plus-b-squared": listed}
+    q = ex03.checks[0]
+    assert match_mistake(q, ex03, expectation.reference, mistakes, listed, before=expectation.before,
+                         autograd_calls=1, **TOL).id == "plus-b-squared"

@@ -81,3 +81,17 @@ def test_fingerprint_follows_content_not_timestamps(tmp_path: Path) -> None:
     assert read_roster(root, KNOWN, None).jobs[0].fingerprint == first
     (root / "alice/ex01.py").write_text("x = 2\n", encoding="utf-8")
     assert read_roster(root, KNOWN, None).jobs[0].fingerprint != first
+
+
+def test_a_relative_or_symlinked_class_folder_keeps_one_absolute_spelling(tmp_path: Path, monkeypatch) -> None:
+    """Every job's files lie under roster.folder as spelled, so batch can store them relative to it (issue 12)."""
+    real = _tree(tmp_path / "real", {"alice/ex01.py": "", "elsewhere/bob/ex01.py": ""})
+    (real / "class").mkdir()
+    (real / "class" / "alice").symlink_to(real / "alice", target_is_directory=True)
+    (real / "class" / "bob").symlink_to(real / "elsewhere" / "bob", target_is_directory=True)
+    (tmp_path / "link").symlink_to(real / "class", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    roster = read_roster(Path("link/"), KNOWN, None)
+    assert roster.folder == tmp_path / "link"  # absolute, the symlink kept
+    assert [p.relative_to(roster.folder).as_posix() for j in roster.jobs for p in j.files] == ["alice/ex01.py",
+                                                                                             "bob/ex01.py"]

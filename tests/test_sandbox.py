@@ -403,7 +403,7 @@ def q_backward(a, b):
     grade = grade_code(tmp_path, code)
     assert grade.error is None
     by_name = {c.name: c for c in grade.checks}
-    assert not by_name["Q"].passed and by_name["Q"].diagnosis == "value"
+    assert not by_name["Q"].passed and by_name["Q"].diagnosis == "type"
     assert "tensor subclass 'Liar'" in by_name["Q"].message
     assert by_name["a.grad"].passed
     assert not by_name["b.grad"].passed and by_name["b.grad"].diagnosis == "sign"

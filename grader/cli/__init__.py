@@ -17,9 +17,26 @@ from ..config import Settings, find_config, load_settings
 from ..errors import GraderError
 
 
-def _settings(config: str | None, **overrides: Any) -> Settings:
-    path = Path(config) if config else find_config(Path.cwd())
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    """The course for a command that only reads: --config, the nearest course, else the bundled one."""
+    path = config if config else find_config(Path.cwd())
     return load_settings(path).with_overrides(**overrides)
+
+
+class UserPath(click.Path):
+    """A click.Path given as a pathlib.Path with ~ expanded: a quoted '~/x' or --opt=~/x reaches us unexpanded.
+
+    Relative paths stay relative to the current folder and symlinks stay as given (never resolved), so every
+    path derived from one (a submission under a class folder) can be shown relative to it.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(path_type=Path, **options)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value != "-":
+            value = os.path.expanduser(value)
+        return super().convert(value, param, ctx)
 
 
 class _DefaultToGrade(click.Group):
@@ -57,8 +74,9 @@ def _fail(error: GraderError) -> None:
     sys.exit(error.exit_code)
 
 
-config_option = click.option("--config", type=click.Path(dir_okay=False), default=None,
-                             help="config.yaml to use (default: the nearest one above this folder, or the bundled course).")
+config_option = click.option("--config", type=UserPath(dir_okay=False), default=None,
+                             help="config.yaml to use (default: the nearest one at or above this folder; only the "
+                                  "commands that read fall back to the bundled course).")
 
 
 def run() -> None:

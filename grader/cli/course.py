@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 
 from ..errors import GraderError, UsageError
-from . import _fail, _settings, config_option, main
+from . import UserPath, _fail, _settings, config_option, main
 
 
 @main.command("check-exercises")
 @config_option
-def check_exercises_command(config: str | None) -> None:
+def check_exercises_command(config: Path | None) -> None:
     """Validate every exercise; its solution must score full marks, each known-wrong variant its diagnosis."""
     from ..selfcheck import check_all
 
@@ -32,23 +32,25 @@ def check_exercises_command(config: str | None) -> None:
     sys.exit(1 if problems else 0)
 
 
-def _gradebook_path(gradebook: str | None, config: str | None) -> Path:
-    """--gradebook, else grades/gradebook.sqlite in the course folder (beside config.yaml), else here."""
-    from ..config import find_config
+def _gradebook_path(gradebook: Path | None, config: Path | None, command: str) -> Path:
+    """--gradebook, else grades/gradebook.sqlite in the course folder (beside config.yaml); never in the package."""
+    from ..config import course_config, outside_package
     from ..gradebook import FILENAME
 
     if gradebook:
-        return Path(gradebook)
-    found = Path(config) if config else find_config(Path.cwd())
-    return (found.resolve().parent if found else Path.cwd()) / "grades" / FILENAME
+        return outside_package(gradebook, "the gradebook")
+    found = course_config(config, Path.cwd(), writes=f"`grade {command}` keeps its gradebook in the course folder "
+                                                     f"(grades/{FILENAME})",
+                          instead=f", or --gradebook path/to/{FILENAME}")
+    return outside_package(found.resolve().parent / "grades" / FILENAME, "the gradebook")
 
 
-gradebook_option = click.option("--gradebook", type=click.Path(dir_okay=False), default=None,
+gradebook_option = click.option("--gradebook", type=UserPath(dir_okay=False), default=None,
                                 help="The gradebook file (default: grades/gradebook.sqlite in the course folder).")
 
 
 @main.command("batch")
-@click.argument("submissions", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("submissions", type=UserPath(file_okay=False))
 @click.option("--exercises", default=None, metavar="IDS",
               help="Comma-separated exercises to grade, e.g. ex01,ex03; a student with no file for one gets a zero "
                    "with the reason (default: every exercise anyone in the class answered).")
@@ -60,7 +62,7 @@ gradebook_option = click.option("--gradebook", type=click.Path(dir_okay=False), 
 @gradebook_option
 @config_option
 def batch_command(submissions: Path, exercises: str | None, workers: int | None, force: bool,
-                  timeout_s: float | None, memory_mb: int | None, gradebook: str | None, config: str | None) -> None:
+                  timeout_s: float | None, memory_mb: int | None, gradebook: Path | None, config: Path | None) -> None:
     """Grade a class: SUBMISSIONS holds one folder per student (the folder name is the student id).
 
     Grades are stored in the gradebook as they land; run again after a crash and it goes on where it stopped,
@@ -70,16 +72,16 @@ def batch_command(submissions: Path, exercises: str | None, workers: int | None,
     from ..roster import read_roster, select_exercises
 
     try:
+        book_path = _gradebook_path(gradebook, config, "batch")  # first: outside a course, stop before any work
         settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
         known = list(exercise_files(settings.exercises_dir))
         roster = read_roster(submissions, known, select_exercises(known, exercises))
-        book_path = _gradebook_path(gradebook, config)
         workers = workers or len(os.sched_getaffinity(0))
         _echo_ignored(roster.ignored)
         click.echo(f"{len(roster.students)} students, {len(roster.jobs)} submissions over {len(roster.exercises)} "
                    f"exercise(s) ({', '.join(roster.exercises)}); gradebook {book_path}")
         summary = _grade_class(roster, settings, book_path, selected=exercises is not None, workers=workers,
-                               force=force, root=submissions)
+                               force=force)
     except GraderError as error:
         _fail(error)
         return
@@ -95,8 +97,8 @@ def _echo_ignored(ignored: tuple[str, ...], shown: int = 10) -> None:
             click.echo(f"  ... and {len(ignored) - shown} more", err=True)
 
 
-def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: int, force: bool,  # noqa: ANN001
-                 root: Path) -> str:
+def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: int,  # noqa: ANN001
+                 force: bool) -> str:
     """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded."""
     from ..spawner import warm_up
 
@@ -110,7 +112,7 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
     book_path.parent.mkdir(parents=True, exist_ok=True)
     with Zygote() as zygote, Gradebook(book_path) as book:
         course = Course(settings, roster.exercises, seed_base(book),
-                        hide=(root.resolve(), book_path.resolve().parent))
+                        hide=(roster.folder.resolve(), book_path.resolve().parent))
         todo = to_grade(roster.jobs, book, course, force=force)
         unchanged = len(roster.jobs) - len(todo)
         if unchanged:
@@ -118,7 +120,7 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         progress = Progress(total=len(todo), terminal=sys.stderr.isatty())
         launchers = Launchers(zygote, min(workers, max(len(todo), 1)))
         try:
-            for done in run_batch(todo, course, launchers, book, root=root.resolve()):
+            for done in run_batch(todo, course, launchers, book, root=roster.folder):
                 error = done.grade.error
                 line = progress.update(problem=error is not None and error.kind != "no_submission")
                 if line:
@@ -132,12 +134,12 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
     return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged)
 
 
-def _load_results(gradebook: str | None, config: str | None, exercises: str | None) -> list:
+def _load_results(gradebook: Path | None, config: Path | None, exercises: str | None, command: str) -> list:
     """The class's StudentResults from the gradebook, for the assigned exercises or the ones given."""
     from ..gradebook import Gradebook
     from ..roster import select_exercises
 
-    path = _gradebook_path(gradebook, config)
+    path = _gradebook_path(gradebook, config, command)
     if not path.is_file():
         raise UsageError(f"{path}: no gradebook here yet; run `grade batch SUBMISSIONS` first (or pass --gradebook)")
     with Gradebook(path) as book:
@@ -146,12 +148,18 @@ def _load_results(gradebook: str | None, config: str | None, exercises: str | No
         return book.results(exercises=chosen)
 
 
-def _write(text: str, output: str | None) -> None:
-    if output is None or output == "-":
+def _write(text: str, output: Path | None) -> None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=not text.endswith("\n"))
         return
-    Path(output).write_text(text, encoding="utf-8")
+    output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
+
+
+def _output(output: Path | None, what: str) -> Path | None:
+    from ..config import outside_package
+
+    return output if output is None or str(output) == "-" else outside_package(output, what)
 
 
 exercises_option = click.option("--exercises", default=None, metavar="IDS",
@@ -159,19 +167,21 @@ exercises_option = click.option("--exercises", default=None, metavar="IDS",
 
 
 @main.command("report")
-@click.option("-o", "--output", default="class-report.html", show_default=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", default="class-report.html", show_default=True,
+              type=UserPath(dir_okay=False, allow_dash=True),
               help="Where to write the page ('-' for standard output).")
 @click.option("--title", default="Class report", show_default=True, help="The page's title.")
 @exercises_option
 @gradebook_option
 @config_option
-def report_command(output: str, title: str, exercises: str | None, gradebook: str | None,
-                   config: str | None) -> None:
+def report_command(output: Path, title: str, exercises: str | None, gradebook: Path | None,
+                   config: Path | None) -> None:
     """Write the class report: one offline HTML page with score charts, failure rates and common mistakes."""
     from ..classreport import render_class_report
 
     try:
-        results = _load_results(gradebook, config, exercises)
+        results = _load_results(gradebook, config, exercises, "report")
+        output = _output(output, "the class report")
     except GraderError as error:
         _fail(error)
         return
@@ -185,7 +195,7 @@ EXPORT_FORMATS = ("csv", "json", "canvas", "junit", "gradescope")
 @click.option("--format", "kind", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True,
               help="csv: a row per student, a column per exercise and a total; json: every check; canvas: a Canvas "
                    "gradebook import; junit: JUnit XML; gradescope: results.json of one --student.")
-@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", default=None, type=UserPath(dir_okay=False, allow_dash=True),
               help="Where to write (default: standard output).")
 @click.option("--student", default=None, help="The student, for --format gradescope.")
 @click.option("--canvas-assignment", default=None, metavar="TITLE",
@@ -197,14 +207,15 @@ EXPORT_FORMATS = ("csv", "json", "canvas", "junit", "gradescope")
 @exercises_option
 @gradebook_option
 @config_option
-def export_command(kind: str, output: str | None, student: str | None, canvas_assignment: str | None,
+def export_command(kind: str, output: Path | None, student: str | None, canvas_assignment: str | None,
                    canvas_id: int | None, canvas_match: str, canvas_section: str, exercises: str | None,
-                   gradebook: str | None, config: str | None) -> None:
+                   gradebook: Path | None, config: Path | None) -> None:
     """Export the gradebook for a gradebook, a CI system or Gradescope (formats in docs/exports.md)."""
     from ..exports import CanvasAssignment, gradescope_results, render
 
     try:
-        results = _load_results(gradebook, config, exercises)
+        results = _load_results(gradebook, config, exercises, "export")
+        output = _output(output, "the export")
         if kind == "gradescope":
             chosen = [r for r in results if r.student == student]
             if not chosen:

@@ -11,9 +11,14 @@ from typing import Any
 
 import click
 
-from ..config import find_config, load_settings
+from ..config import course_config, load_settings, outside_package
 from ..errors import GraderError
-from . import _fail, _settings, config_option, main
+from . import UserPath, _fail, _settings, config_option, main
+
+
+def _course(config: Path | None, *starts: Path, writes: str) -> Any:
+    """The course a packaging command writes from: --config or the nearest course folder, never the bundled one."""
+    return load_settings(course_config(config, *starts, writes=writes))
 
 
 def torch_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -26,12 +31,12 @@ def torch_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command("bundle")
 @click.argument("exercise_ids", nargs=-1, metavar="[EXERCISE]...")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write.")
+@click.option("-o", "--output", required=True, type=UserPath(file_okay=False), help="Folder to write.")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty, replacing the bundle's files.")
 @torch_options
 @config_option
-def bundle_command(exercise_ids: tuple[str, ...], output: str, force: bool, torch_version: str | None,
-                   torch_index: str | None, config: str | None) -> None:
+def bundle_command(exercise_ids: tuple[str, ...], output: Path, force: bool, torch_version: str | None,
+                   torch_index: str | None, config: Path | None) -> None:
     """Write what students receive: exercises without answers or hidden trials, starters, a README.
 
     `grade EXERCISE` works in the bundle on the public trials: the reference's values for them are stored there.
@@ -40,8 +45,9 @@ def bundle_command(exercise_ids: tuple[str, ...], output: str, force: bool, torc
     from ..install import torch_pin
 
     try:
-        written = write_bundle(_settings(config), Path(output), exercise_ids=exercise_ids, force=force,
-                               torch=torch_pin(torch_version, torch_index))
+        settings = _course(config, Path.cwd(), writes="`grade bundle` packages the course found there")
+        written = write_bundle(settings, outside_package(output, "the bundle"), exercise_ids=exercise_ids,
+                               force=force, torch=torch_pin(torch_version, torch_index))
     except GraderError as error:
         _fail(error)
         return
@@ -55,7 +61,7 @@ def classroom_group() -> None:
 
 
 @classroom_group.command("init")
-@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.argument("folder", default=".", type=UserPath(file_okay=False))
 @click.option("-e", "--exercise", "exercise_ids", multiple=True, metavar="EXERCISE",
               help="An exercise to grade (repeat the option; default: every exercise of the course in FOLDER).")
 @click.option("--grader", "grader_spec", default=None, metavar="REQUIREMENT",
@@ -64,17 +70,19 @@ def classroom_group() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing .github/workflows/classroom.yml.")
 @torch_options
 @config_option
-def classroom_init_command(folder: str, exercise_ids: tuple[str, ...], grader_spec: str | None, python_version: str,
+def classroom_init_command(folder: Path, exercise_ids: tuple[str, ...], grader_spec: str | None, python_version: str,
                            force: bool, torch_version: str | None, torch_index: str | None,
-                           config: str | None) -> None:
+                           config: Path | None) -> None:
     """Write FOLDER/.github/workflows/classroom.yml: one grading step per exercise, then the reporter."""
     from ..classroom import write_workflow
     from ..exercise import exercise_files, load_exercise
     from ..install import torch_pin
 
-    root = Path(folder)
+    root = folder
     try:
-        settings = load_settings(Path(config) if config else find_config(root.resolve()))
+        outside_package(root, "the workflow")
+        settings = _course(config, root, Path.cwd(), writes="`grade classroom init` writes a step for each exercise "
+                                                           "of the course found there")
         known = exercise_files(settings.exercises_dir)
         for each in exercise_ids:
             if each not in known:
@@ -97,17 +105,19 @@ def gradescope_group() -> None:
 
 @gradescope_group.command("build")
 @click.argument("exercise_ids", nargs=-1, required=True, metavar="EXERCISE...")
-@click.option("-o", "--output", default="autograder.zip", show_default=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="autograder.zip", show_default=True, type=UserPath(dir_okay=False))
 @torch_options
 @config_option
-def gradescope_build_command(exercise_ids: tuple[str, ...], output: str, torch_version: str | None,
-                             torch_index: str | None, config: str | None) -> None:
+def gradescope_build_command(exercise_ids: tuple[str, ...], output: Path, torch_version: str | None,
+                             torch_index: str | None, config: Path | None) -> None:
     """Write the autograder zip for these exercises: setup.sh, run_autograder, the course, the grader."""
     from ..gradescope import build_zip
     from ..install import torch_pin
 
     try:
-        names = build_zip(_settings(config), list(exercise_ids), Path(output),
+        settings = _course(config, Path.cwd(), writes="`grade gradescope build` packages the course found there, "
+                                                      "hidden trials and all")
+        names = build_zip(settings, list(exercise_ids), outside_package(output, "the autograder zip"),
                           torch=torch_pin(torch_version, torch_index))
     except GraderError as error:
         _fail(error)
@@ -117,19 +127,19 @@ def gradescope_build_command(exercise_ids: tuple[str, ...], output: str, torch_v
 
 
 @gradescope_group.command("run")
-@click.option("--root", type=click.Path(file_okay=False), default=lambda: os.environ.get("AUTOGRADER_ROOT", "/autograder"),
+@click.option("--root", type=UserPath(file_okay=False), default=lambda: os.environ.get("AUTOGRADER_ROOT", "/autograder"),
               show_default="$AUTOGRADER_ROOT or /autograder", help="Holds submission/ and results/.")
 @config_option
-def gradescope_run_command(root: str, config: str | None) -> None:
+def gradescope_run_command(root: Path, config: Path | None) -> None:
     """Grade ROOT/submission and write ROOT/results/results.json, whatever happens (what run_autograder calls)."""
     from ..gradescope import failure_results, run, write_results
 
     try:
-        results = run(Path(root), _settings(config))
+        results = run(root, _settings(config))
     except GraderError as error:
         results = failure_results(error.message)
     except Exception as exc:  # noqa: BLE001 - a crash of the grader must still leave a results.json behind
         traceback.print_exc(file=sys.stdout)  # Gradescope keeps stdout for the instructor
         results = failure_results(f"the grader crashed ({type(exc).__name__}: {exc})")
-    path = write_results(Path(root), results)
+    path = write_results(root, results)
     click.echo(f"wrote {path}: {results['score']:g} points")

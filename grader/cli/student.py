@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import GraderError
-from . import _fail, _settings, config_option, main
+from . import UserPath, _fail, _settings, config_option, main
 
 FORMATS = ("text", "json", "classroom", "gradescope", "junit")
 SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the document: exit 0 when grading worked
@@ -20,7 +20,7 @@ SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the documen
 
 @main.command("run")
 @click.argument("exercise_id", metavar="EXERCISE")
-@click.argument("submission", required=False, type=click.Path(dir_okay=False))
+@click.argument("submission", required=False, type=UserPath(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--seed", type=int, default=None, help="First hidden-trial seed, to reproduce a report.")
 @click.option("--hidden", type=click.IntRange(min=0), default=None, help="How many hidden trials to run.")
@@ -28,9 +28,9 @@ SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the documen
 @click.option("--memory", "memory_mb", type=click.IntRange(min=16), default=None, help="Megabytes allowed.")
 @click.option("--color/--no-color", default=None, help="Colour the report (default: when printing to a terminal).")
 @config_option
-def run_command(exercise_id: str, submission: str | None, output_format: str, seed: int | None,
+def run_command(exercise_id: str, submission: Path | None, output_format: str, seed: int | None,
                 hidden: int | None, timeout_s: float | None, memory_mb: int | None, color: bool | None,
-                config: str | None) -> None:
+                config: Path | None) -> None:
     """Grade SUBMISSION (default: ./EXERCISE.py or ./EXERCISE.ipynb) against EXERCISE.
 
     EXERCISE `all` grades every exercise the file answers (a notebook may answer several), with one total.
@@ -59,7 +59,7 @@ def run_command(exercise_id: str, submission: str | None, output_format: str, se
         with Spawner() as spawner:
             for each in ids:
                 exercise = load_exercise(settings.exercises_dir, each)
-                path = Path(submission) if submission else find_submission(exercise.id, Path.cwd())
+                path = submission if submission else find_submission(exercise.id, Path.cwd())
                 source = read_submission(path)
                 count = hidden if hidden is not None else (
                     exercise.hidden_trials if exercise.hidden_trials is not None else settings.hidden_trials)
@@ -146,7 +146,7 @@ def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> No
 
 @main.command("list")
 @config_option
-def list_command(config: str | None) -> None:
+def list_command(config: Path | None) -> None:
     """List the exercises with their titles and points."""
     from ..exercise import exercise_files, parse_exercise
 
@@ -162,7 +162,7 @@ def list_command(config: str | None) -> None:
 @main.command("show")
 @click.argument("exercise_id", metavar="EXERCISE")
 @config_option
-def show_command(exercise_id: str, config: str | None) -> None:
+def show_command(exercise_id: str, config: Path | None) -> None:
     """Print an exercise's prompt and the function to define."""
     from ..exercise import load_exercise
 
@@ -182,14 +182,15 @@ def show_command(exercise_id: str, config: str | None) -> None:
 @click.option("--notebook", is_flag=True, help="Write a Jupyter notebook (EXERCISE.ipynb) instead of a .py file.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @config_option
-def start_command(exercise_id: str, notebook: bool, force: bool, config: str | None) -> None:
+def start_command(exercise_id: str, notebook: bool, force: bool, config: Path | None) -> None:
     """Write the starter file EXERCISE.py (or EXERCISE.ipynb) into the current folder."""
+    from ..config import outside_package
     from ..errors import UsageError
     from ..exercise import load_exercise
 
     try:
         exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
-        target = Path.cwd() / f"{exercise.id}{'.ipynb' if notebook else '.py'}"
+        target = outside_package(Path.cwd() / f"{exercise.id}{'.ipynb' if notebook else '.py'}", "the starter")
         if target.exists() and not force:
             raise UsageError(f"{target.name} already exists; keeping your work. Use --force to overwrite it.")
         if notebook:

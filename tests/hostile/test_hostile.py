@@ -527,6 +527,26 @@ def _q_only_wrong(grade: Grade, context: dict) -> None:
     assert checks["a.grad"].passed and checks["b.grad"].passed
 
 
+def _wrong_type(check: str, *parts: str) -> Callable:
+    """Only `check` fails, with diagnosis type and a message naming both kinds and the fix."""
+    def verify(grade: Grade, context: dict) -> None:
+        failed = {c.name: c for c in grade.checks if not c.passed}
+        assert list(failed) == [check], grade.checks
+        assert failed[check].diagnosis == "type", failed[check]
+        for part in parts:
+            assert part in failed[check].message, failed[check].message
+    return verify
+
+
+def _wrong_type_and_graph(grade: Grade, context: dict) -> None:
+    """ex01's y as a float: its value check says type, and its grad_fn check cannot read a float's graph."""
+    failed = {c.name: c for c in grade.checks if not c.passed}
+    assert set(failed) == {"y", "y.grad_fn"}, grade.checks
+    assert {c.diagnosis for c in failed.values()} == {"type"}, grade.checks
+    assert failed["y"].message.startswith("y: got a Python float, expected a tensor"), failed["y"].message
+    assert ".item()" in failed["y"].message
+
+
 def _all_wrong(grade: Grade, context: dict) -> None:
     assert all(not c.passed and c.diagnosis for c in grade.checks), grade.checks
 
@@ -650,6 +670,10 @@ EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "nested_return.py": _q_only_wrong,
     "return_inputs.py": _q_only_wrong,
     "return_nan.py": _all_wrong,
+    "return_list.py": _wrong_type("Q", "Q: got a list of Python floats, expected a tensor", "not Q.tolist()"),
+    "ex01/return_float.py": _wrong_type_and_graph,
+    "ex05/losses_as_tensors.py": _wrong_type("losses", "losses: got a list of tensors, expected a list of Python "
+                                             "floats", ".item()"),
     "read_etc_passwd.py": _passwd,
     "read_solutions.py": _solutions_hidden,
     "write_course_folders.py": _course_unchanged,
