@@ -116,7 +116,7 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
         by_hand = _audit_by_hand(pending)
         rerun = next((m for m in run.messages if m["kind"] == "loaded" and m.get("freeform")), None)
-        dims = _allowed_dims(exercise, rerun.get("dims") or {}) if rerun is not None else {}
+        dims = _allowed_dims(exercise, rerun.get("dims") or {}) if rerun and pending.plan.notebook_dims else {}
         if dims:  # the notebook's own sizes: the reference runs on the grader's values at those sizes
             expected = expectations(oracle, trials, settings, dims=dims)
 

@@ -46,12 +46,16 @@ def _compile(exercise: Exercise, code: Code, name: str) -> Callable:
     return namespace[name]
 
 
-def build_oracle(exercise: Exercise) -> Any:
-    """Compile the reference and the known mistakes; a student bundle's exercise serves stored values instead."""
-    if exercise.expected is not None:
-        from .stored import load_stored
+def build_oracle(exercise: Exercise) -> Oracle:
+    """Compile the reference and the known mistakes.
 
-        return load_stored(exercise)
+    A student bundle's exercise has no code to compile: its oracle is grader.stored.load_stored's, which serves the
+    same `expect` protocol from stored values (the pipeline never imports it).
+    """
+    if exercise.expected is not None:
+        raise ExerciseError(f"{exercise.path}: this student bundle's exercise holds the reference's values for its "
+                            f"public trials only, not its code; grade classes and check exercises in the "
+                            f"instructor's course folder")
     function = exercise.contract.function
     return Oracle(
         exercise=exercise,

@@ -24,7 +24,7 @@ from grader.result import Grade
 from grader.selfcheck import read_expectation, verdict
 from grader.source import read_submission
 from grader.starter import starter_text
-from grader.stored import StoredOracle
+from grader.stored import StoredOracle, load_stored
 
 COURSE = load_settings(CONFIG)
 IDS = list(exercise_files(COURSE.exercises_dir))
@@ -115,7 +115,7 @@ def _summary(grade) -> list[tuple]:
 def test_every_exercise_grades_in_the_bundle_as_in_the_course(bundle, exercise_id):
     settings = load_settings(bundle / "config.yaml")
     exercise = load_exercise(settings.exercises_dir, exercise_id)
-    oracle = build_oracle(exercise)
+    oracle = load_stored(exercise)
     assert isinstance(oracle, StoredOracle) and exercise.reference.source == ""
     course_exercise = load_exercise(COURSE.exercises_dir, exercise_id)
     course_oracle = build_oracle(course_exercise)
@@ -189,7 +189,7 @@ def test_stored_values_must_match_the_exercise(bundle, tmp_path):
     path = folder / "ex03_q_gradients.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("version: 1", "version: 2"), encoding="utf-8")
     with pytest.raises(ExerciseError, match=r"expected\.json:1: .*ex03 version 1.*version 2; rebuild .*grade bundle"):
-        build_oracle(parse_exercise(path))
+        load_stored(parse_exercise(path))
     both = path.read_text(encoding="utf-8") + "reference: |\n  def q_backward(a, b):\n      return a\n"
     path.write_text(both, encoding="utf-8")
     with pytest.raises(ExerciseError, match=r"ex03_q_gradients\.yaml:\d+: .*drop 'reference'"):

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import GraderError, UsageError
-from . import UserPath, _fail, _settings, config_option, main
+from .app import UserPath, _fail, _settings, config_option, main
 
 
 @main.command("check-exercises")

@@ -13,7 +13,7 @@ import click
 
 from ..config import course_config, load_settings, outside_package
 from ..errors import GraderError
-from . import UserPath, _fail, _settings, config_option, main
+from .app import UserPath, _fail, _settings, config_option, main
 
 
 def _course(config: Path | None, *starts: Path, writes: str) -> Any:

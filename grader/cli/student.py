@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import GraderError
-from . import UserPath, _fail, _settings, config_option, main
+from .app import UserPath, _fail, _settings, config_option, main
 
 FORMATS = ("text", "json", "classroom", "gradescope", "junit")
 SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the document: exit 0 when grading worked
@@ -39,6 +39,7 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
     from ..errors import UsageError
     from ..exercise import exercise_files, load_exercise
     from ..grade import grade_submission, hidden_seeds
+    from ..stored import load_stored
     from ..source import find_submission, read_submission
 
     try:
@@ -63,7 +64,9 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
                 source = read_submission(path)
                 count = hidden if hidden is not None else (
                     exercise.hidden_trials if exercise.hidden_trials is not None else settings.hidden_trials)
-                grade = grade_submission(exercise, source, settings, seeds=hidden_seeds(count, seed), spawner=spawner)
+                stored = load_stored(exercise) if exercise.expected is not None else None  # in a student bundle
+                grade = grade_submission(exercise, source, settings, seeds=hidden_seeds(count, seed), spawner=spawner,
+                                         oracle=stored)
                 if not every or not (grade.error is not None and grade.error.kind == "missing"):
                     grades.append(grade)
         if not grades:
