@@ -160,7 +160,7 @@ class _Problem:
 
 
 def audit(units: tuple[Any, ...]) -> Finding | None:
-    """Why the source cannot be vouched for as computed by hand, or None. `units` are grader.child.Unit."""
+    """Why the source cannot be vouched for as computed by hand, or None. `units` are grader.source.Unit."""
     problems: list[tuple[Any, _Problem]] = []
     for unit in units:
         try:

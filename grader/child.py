@@ -39,21 +39,13 @@ from .isolate import (
     prctl,
 )
 from .protocol import SANDBOX_NOTE, frame
+from .source import Unit
 from .seccomp import restrict_sockets
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70
 TOO_WEAK = 77  # the level config.yaml demands was not reached: the child stops before any student code runs
 CAPPED = "; tasks and memory capped (cgroups)"
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One piece of student code to run: a whole .py file, or one notebook cell."""
-
-    filename: str
-    source: str
-    cell: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, UsageError
-from .isolate import LEVELS
 from .yamlfile import Fields, load_yaml
 
 CONFIG_NAME = "config.yaml"
 SCHEMA = 1
+
+LEVELS = ("baseline", "namespaces", "own_process_tree")  # names for config.yaml's sandbox.require, weakest first
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Limits:
     result_limit_mb: int = 32
     max_tensor_elements: int = 1_000_000
     pid_namespace: bool = False  # a process tree per child, where the launcher could not get one: ~30 ms more each
-    require: str = "baseline"  # the weakest isolation level grading may run at (isolate.LEVELS); below it, refuse
+    require: str = "baseline"  # the weakest isolation level grading may run at (LEVELS); below it, refuse
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ import select
 import signal
 from typing import Callable, NoReturn
 
+from .config import LEVELS
+
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 CLONE_NEWUTS, CLONE_NEWIPC = 0x04000000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = (
@@ -31,7 +33,6 @@ DEVICES = ("null", "zero", "full", "random", "urandom")
 DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
              "stderr": "/proc/self/fd/2"}
 
-LEVELS = ("baseline", "namespaces", "own_process_tree")  # names for config.yaml's sandbox.require, weakest first
 BASELINE = "baseline (process limits only: network and files visible)"
 STRONG = ("namespaces (no network; the course's exercises and solutions hidden; file system read-only but the "
           "working folder and a private /dev/shm; /dev holds only null, zero, full, random, urandom; no Unix "

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from .cgroups import Cgroups
 from .child import ChildPlan, run_child
-from .config import Limits
+from .config import LEVELS, Limits
 from .errors import SandboxTooWeak
-from .isolate import LEVELS, PR_SET_CHILD_SUBREAPER, level_of, meets, prctl
+from .isolate import PR_SET_CHILD_SUBREAPER, level_of, meets, prctl
 from .protocol import (
     SANDBOX_NOTE,
     Malformed,

@@ -12,6 +12,15 @@ MAX_SOURCE_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One piece of student code to run: a whole .py file, or one notebook cell."""
+
+    filename: str
+    source: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
 class Submission:
     """The student's code as text, or the reason it cannot be read as code."""
 
@@ -28,8 +37,6 @@ class Submission:
 def units_for(submission: Submission, exercise_id: str) -> tuple:
     """The code to run, in order: the whole file, or the notebook's cells (when some cells are tagged with
     this exercise, only those and the untagged ones)."""
-    from .child import Unit
-
     if submission.cells is None:
         return (Unit(filename=submission.display, source=submission.text),)
     cells = [c for c in submission.cells if not c.skipped]

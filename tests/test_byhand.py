@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.byhand import audit
-from grader.child import Unit
+from grader.source import Unit
 from grader.source import read_submission, units_for
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import tempfile
@@ -74,17 +75,6 @@ def _state(pid: int) -> str | None:
     except (FileNotFoundError, ProcessLookupError):
         return None
     return stat.rsplit(")", 1)[1].split()[0]
-
-
-def _gone(pid: int, wait: float = 2.0) -> bool:
-    """True once `pid` no longer runs (gone, or a zombie waiting for an init that does not reap)."""
-    deadline = time.monotonic() + wait
-    while True:
-        if _state(pid) in (None, "Z", "X"):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
 
 
 # --------------------------------------------------------------------------------------------------- baseline
@@ -517,40 +507,45 @@ def test_forged_result_messages_are_crash_not_grader_exception(grade_code, tmp_p
 SPAWN = """\
 import subprocess
 
-child = subprocess.Popen(["sleep", "1000"], start_new_session={new_session})
+child = subprocess.Popen(["sleep", "{marker}"], start_new_session={new_session})
 print("GRANDCHILD", child.pid, flush=True)
 """ + CORRECT
 
 
-def _grandchild(grade) -> int:
-    found = re.search(r"GRANDCHILD (\d+)", grade.output)
-    assert found, grade.output
-    return int(found.group(1))
+def _sleeping(marker: str) -> list[int]:
+    """Host pids of live `sleep MARKER` processes: the child's own pids mean nothing outside its PID namespace."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes() == f"sleep\0{marker}\0".encode() \
+                    and _state(int(entry.name)) not in (None, "Z", "X"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _spawned_grandchild_outlives_grading(grade_code, tmp_path, *, new_session: bool) -> list[int]:
+    marker = f"1000.{random.randrange(10**9)}"  # sleep takes fractions: a command line no other process has
+    grade = grade_code(tmp_path, SPAWN.format(marker=marker, new_session=new_session))
+    assert grade.status == "passed" and re.search(r"GRANDCHILD \d+", grade.output), grade.output
+    deadline = time.monotonic() + 2.0
+    while (left := _sleeping(marker)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for pid in left:  # the escaped sleep started by this test
+        os.kill(pid, signal.SIGKILL)
+    return left
 
 
 def test_grandchild_process_is_killed(grade_code, tmp_path):
-    grade = grade_code(tmp_path, SPAWN.format(new_session=False))
-    assert grade.status == "passed"
-    pid = _grandchild(grade)
-    try:
-        assert _gone(pid), f"grandchild {pid} still runs ({_state(pid)}) after grading"
-    finally:
-        if _state(pid) not in (None, "Z", "X"):
-            os.kill(pid, signal.SIGKILL)
+    assert _spawned_grandchild_outlives_grading(grade_code, tmp_path, new_session=False) == []
 
 
 def test_grandchild_in_its_own_session_is_killed(grade_code, tmp_path):
     """BUG (sandbox.py RunningChild._kill): cleanup is os.killpg(child pid), so a grandchild that leaves the
     process group (start_new_session=True, setsid, a double-forked daemon) keeps running after grading,
     outliving every limit. Kill all descendants (e.g. PR_SET_CHILD_SUBREAPER, a cgroup, or a pid namespace)."""
-    grade = grade_code(tmp_path, SPAWN.format(new_session=True))
-    assert grade.status == "passed"
-    pid = _grandchild(grade)
-    try:
-        assert _gone(pid, wait=1.0), f"grandchild {pid} still runs ({_state(pid)}) after grading"
-    finally:
-        if _state(pid) not in (None, "Z", "X"):
-            os.kill(pid, signal.SIGKILL)  # the escaped sleep started by this test
+    assert _spawned_grandchild_outlives_grading(grade_code, tmp_path, new_session=True) == []
 
 
 def test_working_directory_is_a_fresh_temp_dir_removed_afterwards(grade_code, tmp_path):
