@@ -57,7 +57,7 @@ def _read_frame(fd: int, deadline: float | None = None) -> bytes | None:
 
 def _serve(requests: int, replies: int, around: "Surroundings") -> None:
     """Run one plan at a time until the grading process closes the pipe."""
-    from .child import scrub_environment_block
+    from .confine import scrub_environment_block
     from .sandbox import RunningChild, become_subreaper, kill_strays
 
     reaper = become_subreaper()

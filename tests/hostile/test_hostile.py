@@ -37,7 +37,7 @@ from pathlib import Path
 import pytest
 from conftest import HIDDEN_SEEDS, REPO, SPAWNER, TIMEOUT_S, _course, grade_code
 
-from grader.child import CAPPED
+from grader.confine import CAPPED
 from grader.export import grade_to_dict
 from grader.isolate import OWN_PROCESSES, STRONG
 from grader.report import render
