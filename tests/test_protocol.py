@@ -363,8 +363,8 @@ def _stream(*messages) -> bytes:
 
 
 def test_parse_a_whole_run(trial):
-    messages, malformed = _parse(_stream({"kind": "loaded"}, trial, dict(trial, index=1), {"kind": "done"}))
-    assert malformed is None
+    messages, malformed, over_limit = _parse(_stream({"kind": "loaded"}, trial, dict(trial, index=1), {"kind": "done"}))
+    assert malformed is over_limit is None
     assert [m["kind"] for m in messages] == ["loaded", "trial", "trial", "done"]
 
 
@@ -382,8 +382,8 @@ def test_parse_a_whole_run(trial):
 ], ids=["trial first", "after done", "after error", "skipped trial", "repeated trial", "bad json", "bad utf8",
         "cut frame", "cut header"])
 def test_parse_reports_the_first_problem(trial, stream, kept, match):
-    messages, malformed = _parse(stream(trial))
-    assert len(messages) == kept
+    messages, malformed, over_limit = _parse(stream(trial))
+    assert len(messages) == kept and over_limit is None
     assert malformed is not None and match in malformed
 
 
