@@ -79,7 +79,8 @@ def write_bundle(settings: Settings, out: Path, *, exercise_ids: Sequence[str] =
     written: list[Path] = []
     for exercise in exercises:
         data_path = out / "exercises" / f"{exercise.path.stem}.expected.json"
-        stored = stored_data(exercise, build_oracle(exercise), max_elements=settings.limits.max_tensor_elements)
+        stored = stored_data(exercise, build_oracle(exercise), max_elements=settings.limits.max_tensor_elements,
+                             timeout_s=settings.limits.timeout_s)
         _write(data_path, _json(stored), written)
         yaml_path = out / "exercises" / exercise.path.name
         header = (f"# {exercise.id}, as shipped to students: no reference, no hidden trials. Grading uses the\n"

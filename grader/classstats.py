@@ -40,6 +40,7 @@ PHRASES: dict[str, str] = {
     "memory": "used more memory than allowed",
     "crash": "had the process running their code exit early or die",
     "output_limit": "printed more than the output limit",
+    "result_limit": "sent the grader more messages than it reads",
 }
 
 

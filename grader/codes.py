@@ -32,5 +32,6 @@ ERROR_KINDS: dict[str, str] = {
     "memory": "the submission used more memory than allowed",
     "crash": "the process running the submission exited early or died on a signal",
     "output_limit": "the submission printed more than the output limit",
+    "result_limit": "the submission sent the grader more messages or data than it reads (writes to its result pipe)",
     "no_submission": "the student handed in no file for an assigned exercise (batch grading)",
 }

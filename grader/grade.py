@@ -77,7 +77,9 @@ def expectations(oracle: Any, trials: tuple[Trial, ...], settings: Settings, *,
     """The reference's values for each trial: the same for every submission given the same seeds (and dims)."""
     from .oracle import expect
 
-    return [expect(oracle, trial, max_elements=settings.limits.max_tensor_elements, dims=dims) for trial in trials]
+    limits = settings.limits
+    return [expect(oracle, trial, max_elements=limits.max_tensor_elements, timeout_s=limits.timeout_s, dims=dims)
+            for trial in trials]
 
 
 def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *, spawner: Any,
@@ -108,7 +110,8 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
     limits, base = settings.limits, dict(pending.base)
     run = read_run(raw, limits, trials=len(trials))
     shutil.rmtree(pending.plan.workdir, ignore_errors=True)  # the launcher removes it too, unless it was killed
-    notes = submission.notes + tuple(_cell_notes(run, exercise.contract.function))
+    slow = dict.fromkeys(note for e in expected for note in e.notes)  # each overrunning mistake once, in order
+    notes = tuple(slow) + submission.notes + tuple(_cell_notes(run, exercise.contract.function))
     output = run.output[: limits.output_limit_kb << 10]
     base.update(sandbox=_sandbox_level(run), output=output, seconds=run.seconds,
                 output_truncated=run.output_bytes > len(output.encode()))
@@ -261,7 +264,8 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
                                                       autograd_calls=message["autograd_calls"])
         elif message["kind"] == "done":
             done = True
-    if error is not None and error.kind in ("syntax", "missing") or done and run.malformed is None:
+    clean = run.malformed is None and run.over_limit is None
+    if error is not None and error.kind in ("syntax", "missing") or done and clean:
         return error, None, outcomes
     ran = max(reruns, sum(1 for o in outcomes if o.values is not None or o.exception is not None))
     loaded = any(m["kind"] == "loaded" for m in run.messages)
@@ -273,6 +277,10 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
     elif run.output_exceeded:
         cause = GradeError("output_limit", f"printed more than {limits.output_limit_kb} KB{during}; remove prints "
                                            f"inside loops")
+    elif run.over_limit is not None:
+        cause = GradeError("result_limit", f"the submission sent the grader {run.over_limit}{during}, past its limit: "
+                                           f"the code writes to a file descriptor it did not open (the grader's "
+                                           f"result pipe). Remove those writes; use print() instead")
     elif run.malformed is not None:
         cause = GradeError("crash", f"the grading process got a malformed result{during}: {run.malformed}")
     elif run.signal is not None:

@@ -9,6 +9,8 @@ from typing import Any, Callable
 import torch
 
 from . import observe
+from .config import Limits
+from .deadline import Overrun, call_with_deadline
 from .errors import ExerciseError
 from .exercise import Code, Exercise
 from .inputs import Trial, build_inputs
@@ -22,6 +24,7 @@ class Expected:
     before: dict
     reference: dict
     mistakes: dict
+    notes: tuple[str, ...] = ()  # for the report: known mistakes left out because they ran past the deadline
 
 
 @dataclass(frozen=True)
@@ -65,18 +68,24 @@ def build_oracle(exercise: Exercise) -> Oracle:
     )
 
 
-def _run(oracle: Oracle, fn: Callable, trial: Trial, args: dict, max_elements: int) -> dict:
-    torch.manual_seed(trial.seed + 1)
-    with torch.enable_grad():
-        returned = fn(*args.values())
-    contract = oracle.exercise.contract
-    return observe.measure(returned, args, names=contract.returns, function=contract.function,
-                           probes=oracle.probes, seed=trial.seed, max_elements=max_elements)
+def _run(oracle: Oracle, fn: Callable, trial: Trial, args: dict, max_elements: int, timeout_s: float) -> dict:
+    def call() -> dict:
+        torch.manual_seed(trial.seed + 1)
+        with torch.enable_grad():
+            returned = fn(*args.values())
+        contract = oracle.exercise.contract
+        return observe.measure(returned, args, names=contract.returns, function=contract.function,
+                               probes=oracle.probes, seed=trial.seed, max_elements=max_elements)
+
+    return call_with_deadline(call, timeout_s)  # the probes, run while measuring, count in the same time
 
 
-def expect(oracle: Oracle, trial: Trial, *, max_elements: int, dims: dict[str, int] | None = None) -> Expected:
+def expect(oracle: Oracle, trial: Trial, *, max_elements: int, timeout_s: float = Limits.timeout_s,
+           dims: dict[str, int] | None = None) -> Expected:
     """Reference values for a trial, always on the grader's inputs; a failing reference is the instructor's error.
 
+    The reference and each known mistake run for at most `timeout_s` (the sandbox's timeout_s: what a submission
+    gets for all its trials); a reference that runs longer is the instructor's error, a mistake never matches.
     The arguments are built afresh for every run from the trial's seed (and `dims`, sizes a free-form notebook
     fixed within the exercise's ranges), because runs may change them.
     """
@@ -90,16 +99,32 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int, dims: dict[str, i
     encoder = observe.Encoder(max_elements=max_elements)
     before = {name: encoder.encode(value) for name, value in fresh().items()}
     try:
-        reference = _run(oracle, oracle.reference, trial, fresh(), max_elements)
+        reference = _run(oracle, oracle.reference, trial, fresh(), max_elements, timeout_s)
+    except Overrun as exc:
+        raise ExerciseError(f"{exercise.path}:{_line(exc, exercise, exercise.reference)}: the reference ran longer "
+                            f"than {timeout_s:g} s on {trial.label}: make it faster (look for a loop that never "
+                            f"ends), or raise sandbox.timeout_s in config.yaml, which bounds it") from None
     except Exception as exc:
         info = observe.describe_exception(exc, str(exercise.path))
         line = info["frames"][-1]["line"] if info["frames"] else exercise.reference.line
         raise ExerciseError(f"{exercise.path}:{line}: the reference failed on {trial.label}: "
                             f"{info['type']}: {info['message']}") from None
     mistakes: dict[str, dict | None] = {}
+    notes = []
     for mistake_id, fn in oracle.mistakes.items():
         try:
-            mistakes[mistake_id] = _run(oracle, fn, trial, fresh(), max_elements)
+            mistakes[mistake_id] = _run(oracle, fn, trial, fresh(), max_elements, timeout_s)
+        except Overrun:  # never matches either; the instructor learns why from the note
+            mistakes[mistake_id] = None
+            line = next(m.code.line for m in exercise.mistakes if m.id == mistake_id)
+            notes.append(f"{exercise.path}:{line}: the known mistake {mistake_id!r} ran longer than {timeout_s:g} s, "
+                         f"so it was not compared (an error in the exercise, not in this submission)")
         except Exception:  # noqa: BLE001 - a mistake that raises simply never matches
             mistakes[mistake_id] = None
-    return Expected(trial=trial, before=before, reference=reference, mistakes=mistakes)
+    return Expected(trial=trial, before=before, reference=reference, mistakes=mistakes, notes=tuple(notes))
+
+
+def _line(exc: BaseException, exercise: Exercise, code: Code) -> int:
+    """The line of the exercise file where `exc` stopped the code, else the first line of that code."""
+    frames = observe.describe_exception(exc, str(exercise.path))["frames"]
+    return frames[-1]["line"] if frames else code.line

@@ -12,6 +12,9 @@ SANDBOX_NOTE = "sandbox: "  # the note in which the child reports the isolation 
 MAX_TEXT = 4000  # characters of one string the parent keeps; an honest child sends at most observe.MAX_TEXT + 3
 MAX_NAMES = 100  # names kept of the functions a submission defines (a 'missing' error lists them)
 MAX_FRAMES = 8  # stack frames per exception, as observe.describe_exception sends
+MAX_ITEMS = 1000  # items of one list or dict value, as observe.MAX_ITEMS sends
+MAX_MESSAGES = 5000  # frames the parent reads from one run: an honest child sends a few per trial and notebook cell
+MAX_NOTES = 50  # note frames: an honest child sends one for the sandbox and one per stubbed display library
 
 
 class Malformed(Exception):
@@ -22,16 +25,21 @@ def frame(payload: bytes) -> bytes:
     return HEADER.pack(len(payload)) + payload
 
 
-def split_frames(data: bytes) -> tuple[list[bytes], bytes]:
-    """Complete frames in `data`, and the bytes of an unfinished one."""
+def split_frames(data: bytes, *, most: int | None = None) -> tuple[list[bytes], bytes]:
+    """Complete frames in `data` (the first `most` of them, if given), and the bytes after the last one taken.
+
+    Linear in the frames taken: each is copied once, and the rest once at the end.
+    """
     frames = []
-    while len(data) >= HEADER.size:
-        (size,) = HEADER.unpack_from(data)
-        if len(data) < HEADER.size + size:
+    offset = 0
+    while len(data) - offset >= HEADER.size and (most is None or len(frames) < most):
+        (size,) = HEADER.unpack_from(data, offset)
+        end = offset + HEADER.size + size
+        if end > len(data):
             break
-        frames.append(data[HEADER.size:HEADER.size + size])
-        data = data[HEADER.size + size:]
-    return frames, data
+        frames.append(data[offset + HEADER.size:end])
+        offset = end
+    return frames, data[offset:]
 
 
 def _need(ok: bool, what: str) -> None:
@@ -83,10 +91,12 @@ def check_value(value: Any, depth: int = 0) -> None:
         check_tensor(value, 0)
     elif tag in ("list", "tuple"):
         _need(_is(value.get("items"), list) and _is(value.get("length"), int), "list items")
+        _need(len(value["items"]) <= MAX_ITEMS, f"more than {MAX_ITEMS} list items")
         for item in value["items"]:
             check_value(item, depth + 1)
     elif tag == "dict":
         _need(_is(value.get("items"), dict), "dict items")
+        _need(len(value["items"]) <= MAX_ITEMS, f"more than {MAX_ITEMS} dict items")
         for item in value["items"].values():
             check_value(item, depth + 1)
     elif tag == "module":

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# A report grows with what a submission sent back (its exception texts, the notes of its notebook cells); these
+# bound it however much that was, so every report, export and gradebook row stays small. The output is bounded
+# apart, by the sandbox's output_limit_kb.
+MAX_TEXT = 5000  # characters of one message, note or line of code; an honest child cuts its texts at 2000
+MAX_NOTES = 50  # notes of one grade; the last one kept counts the rest
+
+
+def cut(text: str, limit: int = MAX_TEXT) -> str:
+    """`text`, or its start and a mark giving its length, in `limit` characters at most; cutting again does nothing."""
+    if len(text) <= limit:
+        return text
+    mark = f"[... cut by the grader: {len(text)} characters in all]"
+    return text[:limit - len(mark)] + mark
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)  # a frozen dataclass bounding its own fields as it is made
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -19,6 +37,9 @@ class CheckResult:
     trial: str | None = None
     mistake: str | None = None
 
+    def __post_init__(self) -> None:
+        _set(self, "message", cut(self.message))
+
 
 @dataclass(frozen=True)
 class GradeError:
@@ -28,6 +49,11 @@ class GradeError:
     message: str
     line: int | None = None
     code: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "message", cut(self.message))
+        if self.code is not None:
+            _set(self, "code", cut(self.code))
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,12 @@ class Grade:
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
     sandbox: str = ""
+
+    def __post_init__(self) -> None:
+        notes = tuple(cut(note) for note in self.notes)
+        if len(notes) > MAX_NOTES:
+            notes = (*notes[:MAX_NOTES - 1], f"... and {len(notes) - MAX_NOTES + 1} more notes, left out by the grader")
+        _set(self, "notes", notes)
 
     @property
     def score(self) -> float:

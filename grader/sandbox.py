@@ -17,6 +17,8 @@ from .config import LEVELS, Limits
 from .errors import SandboxTooWeak
 from .isolate import PR_SET_CHILD_SUBREAPER, level_of, meets, prctl
 from .protocol import (
+    MAX_MESSAGES,
+    MAX_NOTES,
     SANDBOX_NOTE,
     Malformed,
     check_message,
@@ -56,6 +58,7 @@ class RunResult:
     timed_out: bool = False
     output_exceeded: bool = False
     malformed: str | None = None
+    over_limit: str | None = None  # what the child sent past a bound: "more than 5000 messages", "... 32 MB"
 
 
 @dataclass(frozen=True)
@@ -72,18 +75,19 @@ def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
     Raises SandboxTooWeak when the level the child reported is below limits.require. Its first note is sent
     before any student code runs, so a submission cannot change it; a child below the level stops right there.
     """
-    messages, malformed = _parse(raw.result, trials)
+    messages, malformed, over_limit = _parse(raw.result, trials)
     _check_level(messages, limits.require)
-    if raw.result_bytes > limits.result_limit_mb << 20:
-        malformed = f"sent back more than {limits.result_limit_mb} MB"
+    if raw.result_bytes > limits.result_limit_mb << 20:  # what was kept ends in a frame cut short: not malformed
+        malformed, over_limit = None, f"more than {limits.result_limit_mb} MB"
     if raw.lost is not None:
-        malformed = raw.lost
+        malformed, over_limit = raw.lost, None
     exit_code = os.waitstatus_to_exitcode(raw.status) if raw.status is not None else None
     return RunResult(
         messages=messages, output=raw.output.decode("utf-8", errors="replace"), output_bytes=raw.output_bytes,
         exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
         signal=-exit_code if exit_code is not None and exit_code < 0 else None,
         seconds=raw.seconds, timed_out=raw.timed_out, output_exceeded=raw.output_exceeded, malformed=malformed,
+        over_limit=over_limit,
     )
 
 
@@ -258,32 +262,44 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
-def _parse(data: bytes, trials: int | None = None) -> tuple[tuple[dict, ...], str | None]:
-    """Decode and validate every frame; the first problem ends the reading and is reported."""
-    frames, rest = split_frames(data)
+def _parse(data: bytes, trials: int | None = None) -> tuple[tuple[dict, ...], str | None, str | None]:
+    """Decode and validate the frames in one pass: the messages read, why they are malformed, what bound they passed.
+
+    The first problem ends the reading. So does passing MAX_MESSAGES frames or MAX_NOTES notes: no run costs the
+    grading process more than MAX_MESSAGES frames of work, however many tiny frames the child wrote.
+    """
+    frames, rest = split_frames(data, most=MAX_MESSAGES)
     messages: list[dict] = []
+    trial_count = note_count = 0
+    loaded = ended = rerun = False
     try:
         for payload in frames:
             message = decode(payload)
-            next_trial = sum(1 for m in messages if m["kind"] == "trial")
-            check_message(message, next_trial)
-            if message["kind"] == "trial" and trials is not None and next_trial >= trials:
+            check_message(message, trial_count)
+            kind = message["kind"]
+            if kind == "trial" and trials is not None and trial_count >= trials:
                 raise Malformed(f"more trial results than the {trials} planned")
-            if any(m["kind"] in ("done", "error") for m in messages):
+            if ended:
                 raise Malformed("a message after the last one")
-            loaded = any(m["kind"] == "loaded" for m in messages)
-            rerun = any(m["kind"] == "loaded" and m.get("freeform") is True for m in messages)
-            if message["kind"] in ("cell_error", "state") and loaded != ("trial" in message) or \
-                    message["kind"] == "state" and not rerun:
+            if kind in ("cell_error", "state") and loaded != ("trial" in message) or kind == "state" and not rerun:
                 raise Malformed("a notebook cell reported out of place")
-            if message["kind"] in ("trial", "done") and not loaded:
-                raise Malformed(f"the first message must say whether the code loaded, not {message['kind']!r}")
-            if message["kind"] == "loaded" and loaded:
+            if kind in ("trial", "done") and not loaded:
+                raise Malformed(f"the first message must say whether the code loaded, not {kind!r}")
+            if kind == "loaded" and loaded:
                 raise Malformed("loaded twice")
+            note_count += kind == "note"
+            if note_count > MAX_NOTES:
+                return tuple(messages), None, f"more than {MAX_NOTES} notes"
+            trial_count += kind == "trial"
+            loaded = loaded or kind == "loaded"
+            rerun = rerun or kind == "loaded" and message.get("freeform") is True
+            ended = kind in ("done", "error")
             messages.append(shorten(message))
     except Malformed as exc:
-        return tuple(messages), str(exc)
-    return tuple(messages), ("an unfinished message" if rest else None)
+        return tuple(messages), str(exc), None
+    if len(frames) == MAX_MESSAGES and rest:
+        return tuple(messages), None, f"more than {MAX_MESSAGES} messages"
+    return tuple(messages), ("an unfinished message" if rest else None), None
 
 
 def new_workdir() -> str:

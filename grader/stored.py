@@ -43,13 +43,13 @@ class StoredOracle:
                         mistakes=stored["mistakes"])
 
 
-def stored_data(exercise: Exercise, oracle: Any, *, max_elements: int) -> dict:
+def stored_data(exercise: Exercise, oracle: Any, *, max_elements: int, timeout_s: float) -> dict:
     """Run the oracle on every public trial and return its values as JSON-ready data for the bundle."""
     from .oracle import expect
 
     trials = []
     for trial in make_trials(exercise.public_seeds, ()):
-        expected = expect(oracle, trial, max_elements=max_elements)
+        expected = expect(oracle, trial, max_elements=max_elements, timeout_s=timeout_s)
         trials.append({"seed": trial.seed, "before": expected.before, "reference": expected.reference,
                        "mistakes": expected.mistakes})
     return {"schema": SCHEMA, "exercise": exercise.id, "version": exercise.version, "trials": trials}

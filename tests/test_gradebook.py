@@ -87,3 +87,20 @@ def test_an_empty_file_becomes_a_gradebook(tmp_path: Path) -> None:
     path.touch()
     with Gradebook(path) as book:
         assert book.meta("schema") == "1"
+
+
+def test_a_stored_row_is_bounded_however_large_the_grade_was_made(tmp_path: Path) -> None:
+    """BUG (nothing was capped): a grade with a thousand notes of a megabyte each was stored whole, a gigabyte."""
+    from grader.result import MAX_NOTES, MAX_TEXT
+
+    huge = "m" * 10**6
+    grade = Grade(exercise="ex03", title="Q", version=1, submission="alice/ex03.py",
+                  checks=(CheckResult("Q", "value", False, 0.0, 4.0, message=huge, diagnosis="value"),),
+                  error=GradeError("exception", huge, code=huge), notes=(huge,) * 1000)
+    path = tmp_path / "gb.sqlite"
+    with Gradebook(path) as book:
+        book.record("alice", grade, files=["alice/ex03.py"], stamp=STAMP, wall_seconds=0.3)
+        assert book.results()[0].grades == (grade,)
+    report, = sqlite3.connect(path).execute("SELECT report FROM grades").fetchone()
+    message, = sqlite3.connect(path).execute("SELECT message FROM checks").fetchone()
+    assert len(report) < (MAX_NOTES + 4) * (MAX_TEXT + 100) and len(message) == MAX_TEXT

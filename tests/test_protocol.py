@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 import pytest
 
@@ -11,6 +12,9 @@ from grader import observe
 from grader.inputs import build_inputs
 from grader.protocol import (
     HEADER,
+    MAX_ITEMS,
+    MAX_MESSAGES,
+    MAX_NOTES,
     Malformed,
     check_message,
     check_value,
@@ -363,8 +367,8 @@ def _stream(*messages) -> bytes:
 
 
 def test_parse_a_whole_run(trial):
-    messages, malformed = _parse(_stream({"kind": "loaded"}, trial, dict(trial, index=1), {"kind": "done"}))
-    assert malformed is None
+    messages, malformed, over_limit = _parse(_stream({"kind": "loaded"}, trial, dict(trial, index=1), {"kind": "done"}))
+    assert malformed is over_limit is None
     assert [m["kind"] for m in messages] == ["loaded", "trial", "trial", "done"]
 
 
@@ -382,8 +386,8 @@ def test_parse_a_whole_run(trial):
 ], ids=["trial first", "after done", "after error", "skipped trial", "repeated trial", "bad json", "bad utf8",
         "cut frame", "cut header"])
 def test_parse_reports_the_first_problem(trial, stream, kept, match):
-    messages, malformed = _parse(stream(trial))
-    assert len(messages) == kept
+    messages, malformed, over_limit = _parse(stream(trial))
+    assert len(messages) == kept and over_limit is None
     assert malformed is not None and match in malformed
 
 
@@ -493,3 +497,65 @@ def test_a_key_that_changes_its_dict_while_encoded_cannot_break_the_encoder():
     target: dict = {Sneaky(): 1, "b": 2, "c": 3}
     encoded = observe.Encoder(max_elements=100).encode(target)
     assert encoded["items"] == {"sneaky": 1, "b": 2, "c": 3}
+
+
+# ------------------------------------------------------------------------------------------------ bounds on the work
+
+
+NOTE = frame(json.dumps({"kind": "note", "text": "n"}).encode())
+CELL_ERROR = frame(json.dumps({"kind": "cell_error", "cell": 1,
+                               "error": {"kind": "syntax", "message": "x", "line": 1, "code": ""}}).encode())
+
+
+def test_splitting_frames_is_linear():
+    """BUG (split_frames copied the rest of the data after every frame): 200,000 frames took 16 s."""
+    started = time.perf_counter()
+    frames, rest = split_frames(NOTE * 200_000)
+    assert time.perf_counter() - started < 1.0
+    assert len(frames) == 200_000 and rest == b""
+    frames, rest = split_frames(NOTE * 10 + b"\x00", most=4)
+    assert len(frames) == 4 and rest == NOTE * 6 + b"\x00"
+
+
+def test_parsing_is_linear_up_to_its_cap_and_stops_there():
+    """BUG (_parse rescanned every earlier message for each new one): 20,000 notes took 27 s, a flood of a
+    million tiny frames (what result_limit_mb allows) far longer. Reading now stops at MAX_MESSAGES frames."""
+    started = time.perf_counter()
+    messages, malformed, over_limit = _parse(CELL_ERROR * MAX_MESSAGES, trials=2)
+    assert time.perf_counter() - started < 1.0
+    assert (len(messages), malformed, over_limit) == (MAX_MESSAGES, None, None)  # at the cap: still read
+    started = time.perf_counter()
+    messages, malformed, over_limit = _parse(CELL_ERROR * 200_000, trials=2)
+    assert time.perf_counter() - started < 1.0
+    assert len(messages) == MAX_MESSAGES and malformed is None and over_limit == f"more than {MAX_MESSAGES} messages"
+    _, malformed, over_limit = _parse(CELL_ERROR * MAX_MESSAGES + frame(b"{")[:-1], trials=2)
+    assert (malformed, over_limit) == (None, f"more than {MAX_MESSAGES} messages")  # even when the last is cut
+
+
+def test_parsing_stops_past_max_notes():
+    """BUG (no cap): every forged note ended up in the report."""
+    messages, malformed, over_limit = _parse(NOTE * MAX_NOTES + _stream({"kind": "loaded"}))
+    assert (len(messages), malformed, over_limit) == (MAX_NOTES + 1, None, None)
+    messages, malformed, over_limit = _parse(NOTE * (MAX_NOTES + 1) + _stream({"kind": "loaded"}))
+    assert (len(messages), malformed, over_limit) == (MAX_NOTES, None, f"more than {MAX_NOTES} notes")
+
+
+def test_a_problem_before_the_cap_is_malformed_not_over_limit():
+    messages, malformed, over_limit = _parse(NOTE * 3 + frame(b"{oops") + NOTE * (MAX_NOTES + 10))
+    assert len(messages) == 3 and "not JSON" in malformed and over_limit is None
+
+
+@pytest.mark.parametrize("value", [
+    {"t": "list", "items": [1] * (MAX_ITEMS + 1), "length": MAX_ITEMS + 1},
+    {"t": "tuple", "items": [None] * (MAX_ITEMS + 1), "length": 10**9},
+    {"t": "dict", "items": {str(i): i for i in range(MAX_ITEMS + 1)}},
+], ids=["list", "tuple", "dict"])
+def test_containers_longer_than_the_child_sends_are_malformed(value):
+    assert MAX_ITEMS == observe.MAX_ITEMS
+    with pytest.raises(Malformed, match=f"more than {MAX_ITEMS}"):
+        check_value(value)
+    if value["t"] == "dict":
+        value["items"].popitem()
+    else:
+        value["items"].pop()
+    check_value(value)  # exactly what observe.MAX_ITEMS lets through

@@ -41,7 +41,7 @@ from grader.confine import CAPPED
 from grader.export import grade_to_dict
 from grader.isolate import OWN_PROCESSES, STRONG
 from grader.report import render
-from grader.result import Grade
+from grader.result import MAX_NOTES, MAX_TEXT, Grade
 from grader.source import read_submission
 
 HERE = Path(__file__).resolve().parent
@@ -606,6 +606,14 @@ def _memory_message(grade: Grade, context: dict) -> None:
     assert "held" not in grade.output, grade.output
 
 
+def _bounded_report(grade: Grade, context: dict) -> None:
+    """1,500 forged cell errors of 15,000 characters each: the report keeps MAX_NOTES notes of MAX_TEXT at most."""
+    assert len(grade.notes) == MAX_NOTES and grade.notes[-1].startswith("... and 1451 more notes"), grade.notes[-1]
+    assert all(len(note) <= MAX_TEXT for note in grade.notes)
+    assert "cut by the grader" in grade.notes[0]
+    assert len(json.dumps(grade_to_dict(grade))) < 300_000
+
+
 def _by_hand_refused(diagnosis: str, opening: str) -> Callable[[Grade, dict], None]:
     """The attack computed the right gradients (8 of 10 points) and the source, read in the grader, shows how."""
     def check(grade: Grade, context: dict) -> None:
@@ -660,6 +668,10 @@ EXTRA: dict[str, Callable[[Grade, dict], None]] = {
     "deep_recursion.py": _message_has("RecursionError"),
     "c_stack_overflow.py": _message_has("SIGSEGV"),
     "stdout_flood.py": _message_has("printed more than 1024 KB"),
+    "frame_flood.py": _message_has("more than 5000 messages while loading the file", "result pipe"),
+    "note_flood.py": _message_has("more than 50 notes while loading the file"),
+    "result_flood.py": _message_has("more than 32 MB while loading the file"),
+    "huge_error_texts.py": _bounded_report,
     "stderr_flood.py": _message_has("printed more than 1024 KB"),
     "fake_report.py": _fake_report,
     "patch_comparisons.py": _plus_b,
