@@ -43,7 +43,7 @@ def warm_cost(repeat: int, *, pid_namespace: bool = False) -> tuple[float, float
     from grader.grade import grade_submission, hidden_seeds
     from grader.oracle import build_oracle
     from grader.source import read_submission
-    from grader.spawner import Spawner, warm_up
+    from grader.sandbox.spawner import Spawner, warm_up
 
     warm_up()
     with Spawner() as spawner:  # forked before the exercise is read, as the grader does

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from grader.batch import absent_reason
+from grader.course.batch import absent_reason
 from grader.codes import DIAGNOSES, ERROR_KINDS
 from grader.config import find_config, load_settings
 from grader.exercise import exercise_files, parse_exercise
@@ -17,9 +17,9 @@ from grader.grade import grade_submission, ungraded
 from grader.oracle import build_oracle
 from grader.report import render
 from grader.result import GradeError
-from grader.roster import read_roster
-from grader.selfcheck import read_expectation
-from grader.spawner import Spawner, warm_up
+from grader.course.roster import read_roster
+from grader.course.selfcheck import read_expectation
+from grader.sandbox.spawner import Spawner, warm_up
 from grader.source import read_submission
 
 ROOT = Path(__file__).resolve().parent.parent

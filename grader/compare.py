@@ -9,7 +9,7 @@ import torch
 from .diagnose import Finding, missing_grad, show, tensor_mismatch
 from .exercise import Check, Exercise, Mistake
 from .kinds import kind_mismatch
-from .observe import PLAIN_DTYPES
+from .sandbox.observe import PLAIN_DTYPES
 
 MISSING = {"t": "missing", "why": "nothing by that name came back"}
 ABSOLUTE = ("no_autograd", "not_aliased", "unmutated")  # judged on the student's run alone, never against a mistake

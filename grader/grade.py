@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .config import Settings
 from .exercise import Check, Exercise
 from .inputs import Trial, make_trials
-from .protocol import SANDBOX_NOTE
 from .result import CheckResult, Grade, GradeError
+from .sandbox.protocol import SANDBOX_NOTE
 from .source import Submission, units_for
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
 
     The child never sees the exercises and solutions folders, nor the folders in `hide`, where the kernel allows.
     """
-    from .child import ChildPlan
-    from .sandbox import new_workdir
+    from .sandbox.child import ChildPlan
+    from .sandbox.runner import new_workdir
 
     trials = make_trials(exercise.public_seeds, seeds)
     base = dict(exercise=exercise.id, title=exercise.title, version=exercise.version,
@@ -86,7 +86,7 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
                      seeds: tuple[int, ...], oracle: Any = None) -> Grade:
     """Run the submission in a sandboxed child while the oracle computes expectations here, then judge.
 
-    `spawner` is a grader.spawner.Spawner started before any exercise was loaded.
+    `spawner` is a grader.sandbox.spawner.Spawner started before any exercise was loaded.
     """
     from .oracle import build_oracle
 
@@ -104,7 +104,7 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
 
 def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
     """Judge the child's raw run against the expectations; the child's working folder is removed here."""
-    from .sandbox import read_run
+    from .sandbox.runner import read_run
 
     exercise, submission, settings, trials = pending.exercise, pending.submission, pending.settings, pending.trials
     limits, base = settings.limits, dict(pending.base)

@@ -8,12 +8,12 @@ from typing import Any, Callable
 
 import torch
 
-from . import observe
 from .config import Limits
 from .deadline import Overrun, call_with_deadline
 from .errors import ExerciseError
 from .exercise import Code, Exercise
 from .inputs import Trial, build_inputs
+from .sandbox import observe
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _compile(exercise: Exercise, code: Code, name: str) -> Callable:
 def build_oracle(exercise: Exercise) -> Oracle:
     """Compile the reference and the known mistakes.
 
-    A student bundle's exercise has no code to compile: its oracle is grader.stored.load_stored's, which serves the
+    A student bundle's exercise has no code to compile: its oracle is grader.platforms.stored.load_stored's, which serves the
     same `expect` protocol from stored values (the pipeline never imports it).
     """
     if exercise.expected is not None:
@@ -89,7 +89,7 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int, timeout_s: float 
     The arguments are built afresh for every run from the trial's seed (and `dims`, sizes a free-form notebook
     fixed within the exercise's ranges), because runs may change them.
     """
-    if not isinstance(oracle, Oracle):  # a grader.stored.StoredOracle: values computed when the bundle was made
+    if not isinstance(oracle, Oracle):  # a grader.platforms.stored.StoredOracle: values computed when the bundle was made
         return oracle.expect(trial)
     exercise = oracle.exercise
 

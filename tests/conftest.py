@@ -14,7 +14,7 @@ from grader.exercise import Exercise, load_exercise
 from grader.grade import grade_submission
 from grader.result import Grade
 from grader.source import read_submission
-from grader.spawner import Spawner, warm_up
+from grader.sandbox.spawner import Spawner, warm_up
 
 # Warm autograd, then fork the sandbox launcher before any test reads an exercise: the launcher's memory,
 # and so every child's, then holds no reference solution (tests/test_sandbox.py proves a child cannot find one).

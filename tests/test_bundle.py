@@ -11,20 +11,20 @@ import yaml
 from click.testing import CliRunner
 from conftest import CONFIG, REPO, SOLUTIONS, SPAWNER
 
-from grader.bundle import write_bundle
+from grader.platforms.bundle import write_bundle
 from grader.cli import main
 from grader.config import load_settings
 from grader.errors import ExerciseError, UsageError
 from grader.exercise import exercise_files, load_exercise, parse_exercise
 from grader.grade import conclude, expectations, prepare
 from grader.inputs import make_trials
-from grader.install import DEPENDENCIES, torch_pin
+from grader.platforms.install import DEPENDENCIES, torch_pin
 from grader.oracle import build_oracle
 from grader.result import Grade
-from grader.selfcheck import read_expectation, verdict
+from grader.course.selfcheck import read_expectation, verdict
 from grader.source import read_submission
 from grader.starter import starter_text
-from grader.stored import StoredOracle, load_stored
+from grader.platforms.stored import StoredOracle, load_stored
 
 COURSE = load_settings(CONFIG)
 IDS = list(exercise_files(COURSE.exercises_dir))

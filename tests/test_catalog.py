@@ -12,7 +12,7 @@ from grader.config import load_settings
 from grader.exercise import exercise_files, parse_exercise
 from grader.grade import grade_submission
 from grader.oracle import build_oracle
-from grader.selfcheck import read_expectation, verdict
+from grader.course.selfcheck import read_expectation, verdict
 from grader.source import read_submission
 from grader.starter import starter_text
 

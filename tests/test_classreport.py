@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.classreport import FAILURE_COLOUR, HISTOGRAM_COLOUR, render_class_report
-from grader.classstats import NO_SUBMISSION, PHRASES, histogram
+from grader.course.classreport import FAILURE_COLOUR, HISTOGRAM_COLOUR, render_class_report
+from grader.course.classstats import NO_SUBMISSION, PHRASES, histogram
 from grader.codes import DIAGNOSES, ERROR_KINDS
 from grader.report import render
 from grader.result import CheckResult, Grade, GradeError, StudentResult

@@ -12,12 +12,12 @@ import yaml
 from click.testing import CliRunner
 from conftest import CONFIG, SOLUTIONS
 
-from grader.bundle import write_bundle
-from grader.classroom import REPORTER, results_env, workflow
+from grader.platforms.bundle import write_bundle
+from grader.platforms.classroom import REPORTER, results_env, workflow
 from grader.cli import main
 from grader.config import load_settings
 from grader.exercise import exercise_files
-from grader.install import torch_pin
+from grader.platforms.install import torch_pin
 
 IDS = list(exercise_files(load_settings(CONFIG).exercises_dir))
 STEP_ID = re.compile(r"^[_a-zA-Z][a-zA-Z0-9_-]*$")

@@ -382,7 +382,7 @@ def _course_copy(folder: Path) -> Path:
 
 def _gradebook(path: Path) -> Path:
     """A gradebook with one graded student, as `grade batch` leaves it."""
-    from grader.gradebook import Gradebook, Stamp
+    from grader.course.gradebook import Gradebook, Stamp
     from grader.result import CheckResult, Grade
 
     grade = Grade(exercise="ex03", title="Q", version=1, submission="alice/ex03.py",

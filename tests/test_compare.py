@@ -13,7 +13,7 @@ from grader.compare import MISSING, as_tensor, judge, match_mistake, resolve
 from grader.diagnose import Finding
 from grader.exercise import Check, Exercise, parse_exercise
 from grader.inputs import Trial, build_inputs
-from grader.observe import Encoder, measure
+from grader.sandbox.observe import Encoder, measure
 from grader.oracle import build_oracle, expect
 
 EX03 = Path(__file__).resolve().parent.parent / "exercises" / "ex03_q_gradients.yaml"

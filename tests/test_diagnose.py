@@ -290,7 +290,7 @@ def test_missing_grad_on_a_leaf_that_backward_never_reached():
 
 
 def test_missing_grad_from_a_real_encoded_tensor():
-    from grader.observe import Encoder
+    from grader.sandbox.observe import Encoder
 
     node = Encoder(max_elements=100).encode(torch.ones(2) * 2)
     assert "does not require grad" in missing_grad("x", node).message

@@ -1,4 +1,4 @@
-"""grader.freeform: which assignments a free-form notebook's re-run rebinds to the trial's inputs."""
+"""grader.sandbox.freeform: which assignments a free-form notebook's re-run rebinds to the trial's inputs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from grader.exercise import NotebookNames
-from grader.freeform import BIND, notebook_dims, parameterize
+from grader.sandbox.freeform import BIND, notebook_dims, parameterize
 from conftest import _course
 
 NAMES = NotebookNames(args={"a": "a", "b": "b"}, returns={"Q": "Q"})

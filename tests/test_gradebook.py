@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.gradebook import Gradebook, GradebookError, Stamp
+from grader.course.gradebook import Gradebook, GradebookError, Stamp
 from grader.result import CheckResult, Grade, GradeError
 
 STAMP = Stamp(file_hash="f" * 64, exercise_version=1, exercise_hash="e" * 64, settings_hash="s" * 16)

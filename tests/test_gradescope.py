@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import CONFIG, SOLUTIONS
 
 from grader.cli import main
-from grader.gradescope import find_answer
+from grader.platforms.gradescope import find_answer
 
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 FORMATS = {"text", "html", "simple_format", "md", "ansi"}

@@ -11,15 +11,15 @@ import time
 import pytest
 from conftest import HIDDEN_SEEDS, REPO, TIMEOUT_S, _course, grade_code
 
-from grader import cgroups
+from grader.sandbox.runner import cgroups
 from grader.config import Limits
 from grader.errors import SandboxTooWeak
 from grader.grade import conclude, expectations, prepare
-from grader.isolate import BASELINE, DEVICES, OWN_PROCESSES, STRONG, level_of
-from grader.protocol import SANDBOX_NOTE, frame
-from grader.sandbox import RawRun, RunningChild, Surroundings, read_run
+from grader.sandbox.isolate import BASELINE, DEVICES, OWN_PROCESSES, STRONG, level_of
+from grader.sandbox.protocol import SANDBOX_NOTE, frame
+from grader.sandbox.runner import RawRun, RunningChild, Surroundings, read_run
 from grader.source import read_submission
-from grader.spawner import Spawner
+from grader.sandbox.spawner import Spawner
 
 CORRECT = """
 import torch

@@ -11,7 +11,7 @@ import pytest
 from conftest import _course
 
 from grader.grade import prepare
-from grader.pool import Launchers, Zygote
+from grader.sandbox.pool import Launchers, Zygote
 from grader.source import read_submission
 
 ZYGOTE = Zygote()  # made at import, like the module-level launcher in conftest: before this module reads exercises

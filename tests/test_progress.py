@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.progress import Progress
+from grader.course.progress import Progress
 
 
 def test_a_terminal_gets_a_bar_with_rate_and_eta_redrawn_at_most_ten_times_a_second() -> None:

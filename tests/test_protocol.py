@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from grader import observe
+from grader.sandbox.runner import observe
 from grader.inputs import build_inputs
-from grader.protocol import (
+from grader.sandbox.protocol import (
     HEADER,
     MAX_ITEMS,
     MAX_MESSAGES,
@@ -22,7 +22,7 @@ from grader.protocol import (
     frame,
     split_frames,
 )
-from grader.sandbox import _parse
+from grader.sandbox.runner import _parse
 
 # --------------------------------------------------------------------------------------------------- framing
 
@@ -441,7 +441,7 @@ def test_error_kind_must_be_known_before_its_fields_are_read():
 
 
 def test_shorten_cuts_long_text_with_a_visible_marker():
-    from grader.protocol import MAX_TEXT, shorten
+    from grader.sandbox.protocol import MAX_TEXT, shorten
 
     huge = "A" * (26 << 20)
     message = {"kind": "error", "error": {"kind": "exception", "type": "Boom" * 5000, "message": huge,
@@ -455,7 +455,7 @@ def test_shorten_cuts_long_text_with_a_visible_marker():
 
 
 def test_shorten_keeps_tensor_data_and_cuts_keys_and_long_name_lists():
-    from grader.protocol import MAX_NAMES, MAX_TEXT, shorten
+    from grader.sandbox.protocol import MAX_NAMES, MAX_TEXT, shorten
 
     tensor = observe.Encoder(max_elements=100).encode(__import__("torch").ones(3))
     value = {"t": "dict", "items": {"k" * (MAX_TEXT + 1): tensor, "data": {"t": "str", "text": "x" * 10**5}}}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import UsageError
-from grader.roster import read_roster, select_exercises
+from grader.course.roster import read_roster, select_exercises
 
 KNOWN = ["ex01", "ex02", "ex03"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.protocol import frame
+from grader.sandbox.protocol import frame
 from grader.report import render
 
 REPO = Path(__file__).resolve().parent.parent

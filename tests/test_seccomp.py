@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from grader.seccomp import ALLOW, AND, ARCHES, DENY, JEQ, JGE, LD, RET, X32_BIT, program
+from grader.sandbox.seccomp import ALLOW, AND, ARCHES, DENY, JEQ, JGE, LD, RET, X32_BIT, program
 
 AF_VSOCK, AF_NETLINK, AF_PACKET, AF_ALG, AF_XDP, SOCK_PACKET = 40, 16, 17, 38, 44, 10
 STREAM, DGRAM, RAW, SEQPACKET = 1, 2, 3, 5

@@ -17,7 +17,7 @@ from .app import UserPath, _fail, _settings, config_option, main
 @config_option
 def check_exercises_command(config: Path | None) -> None:
     """Validate every exercise; its solution must score full marks, each known-wrong variant its diagnosis."""
-    from ..selfcheck import check_all
+    from ..course.selfcheck import check_all
 
     try:
         settings = _settings(config)
@@ -35,7 +35,7 @@ def check_exercises_command(config: Path | None) -> None:
 def _gradebook_path(gradebook: Path | None, config: Path | None, command: str) -> Path:
     """--gradebook, else grades/gradebook.sqlite in the course folder (beside config.yaml); never in the package."""
     from ..config import course_config, outside_package
-    from ..gradebook import FILENAME
+    from ..course.gradebook import FILENAME
 
     if gradebook:
         return outside_package(gradebook, "the gradebook")
@@ -68,8 +68,8 @@ def batch_command(submissions: Path, exercises: str | None, workers: int | None,
     Grades are stored in the gradebook as they land; run again after a crash and it goes on where it stopped,
     regrading nothing unchanged.
     """
+    from ..course.roster import read_roster, select_exercises
     from ..exercise import exercise_files
-    from ..roster import read_roster, select_exercises
 
     try:
         book_path = _gradebook_path(gradebook, config, "batch")  # first: outside a course, stop before any work
@@ -100,14 +100,14 @@ def _echo_ignored(ignored: tuple[str, ...], shown: int = 10) -> None:
 def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: int,  # noqa: ANN001
                  force: bool) -> str:
     """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded."""
-    from ..spawner import warm_up
+    from ..sandbox.spawner import warm_up
 
     warm_up()  # imports torch and runs autograd and an optimizer step once, for every launcher forked later
-    from ..batch import Course, run_batch, seed_base, to_grade
-    from ..gradebook import Gradebook
-    from ..pool import Launchers, Zygote
-    from ..progress import Progress
+    from ..course.batch import Course, run_batch, seed_base, to_grade
+    from ..course.gradebook import Gradebook
+    from ..course.progress import Progress
     from ..report import class_summary
+    from ..sandbox.pool import Launchers, Zygote
 
     book_path.parent.mkdir(parents=True, exist_ok=True)
     with Zygote() as zygote, Gradebook(book_path) as book:
@@ -136,8 +136,8 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
 
 def _load_results(gradebook: Path | None, config: Path | None, exercises: str | None, command: str) -> list:
     """The class's StudentResults from the gradebook, for the assigned exercises or the ones given."""
-    from ..gradebook import Gradebook
-    from ..roster import select_exercises
+    from ..course.gradebook import Gradebook
+    from ..course.roster import select_exercises
 
     path = _gradebook_path(gradebook, config, command)
     if not path.is_file():
@@ -177,7 +177,7 @@ exercises_option = click.option("--exercises", default=None, metavar="IDS",
 def report_command(output: Path, title: str, exercises: str | None, gradebook: Path | None,
                    config: Path | None) -> None:
     """Write the class report: one offline HTML page with score charts, failure rates and common mistakes."""
-    from ..classreport import render_class_report
+    from ..course.classreport import render_class_report
 
     try:
         results = _load_results(gradebook, config, exercises, "report")

@@ -41,8 +41,8 @@ def bundle_command(exercise_ids: tuple[str, ...], output: Path, force: bool, tor
 
     `grade EXERCISE` works in the bundle on the public trials: the reference's values for them are stored there.
     """
-    from ..bundle import write_bundle
-    from ..install import torch_pin
+    from ..platforms.bundle import write_bundle
+    from ..platforms.install import torch_pin
 
     try:
         settings = _course(config, Path.cwd(), writes="`grade bundle` packages the course found there")
@@ -74,9 +74,9 @@ def classroom_init_command(folder: Path, exercise_ids: tuple[str, ...], grader_s
                            force: bool, torch_version: str | None, torch_index: str | None,
                            config: Path | None) -> None:
     """Write FOLDER/.github/workflows/classroom.yml: one grading step per exercise, then the reporter."""
-    from ..classroom import write_workflow
     from ..exercise import exercise_files, load_exercise
-    from ..install import torch_pin
+    from ..platforms.classroom import write_workflow
+    from ..platforms.install import torch_pin
 
     root = folder
     try:
@@ -111,8 +111,8 @@ def gradescope_group() -> None:
 def gradescope_build_command(exercise_ids: tuple[str, ...], output: Path, torch_version: str | None,
                              torch_index: str | None, config: Path | None) -> None:
     """Write the autograder zip for these exercises: setup.sh, run_autograder, the course, the grader."""
-    from ..gradescope import build_zip
-    from ..install import torch_pin
+    from ..platforms.gradescope import build_zip
+    from ..platforms.install import torch_pin
 
     try:
         settings = _course(config, Path.cwd(), writes="`grade gradescope build` packages the course found there, "
@@ -132,7 +132,7 @@ def gradescope_build_command(exercise_ids: tuple[str, ...], output: Path, torch_
 @config_option
 def gradescope_run_command(root: Path, config: Path | None) -> None:
     """Grade ROOT/submission and write ROOT/results/results.json, whatever happens (what run_autograder calls)."""
-    from ..gradescope import failure_results, run, write_results
+    from ..platforms.gradescope import failure_results, run, write_results
 
     try:
         results = run(root, _settings(config))

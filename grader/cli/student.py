@@ -39,7 +39,7 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
     from ..errors import UsageError
     from ..exercise import exercise_files, load_exercise
     from ..grade import grade_submission, hidden_seeds
-    from ..stored import load_stored
+    from ..platforms.stored import load_stored
     from ..source import find_submission, read_submission
 
     try:
@@ -52,7 +52,7 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
             load_exercise(settings.exercises_dir, exercise_id)  # raises the "did you mean" usage error
         import torch  # noqa: F401 - imported once, before the fork, so the launcher and its children share it
 
-        from ..spawner import Spawner
+        from ..sandbox.spawner import Spawner
 
         # The launcher is forked before any exercise is read: no child can find a reference in its memory.
         # It is not warmed up: its child imports what autograd needs while this process computes the oracle.

@@ -37,9 +37,9 @@ from pathlib import Path
 import pytest
 from conftest import HIDDEN_SEEDS, REPO, SPAWNER, TIMEOUT_S, _course, grade_code
 
-from grader.confine import CAPPED
+from grader.sandbox.confine import CAPPED
 from grader.export import grade_to_dict
-from grader.isolate import OWN_PROCESSES, STRONG
+from grader.sandbox.isolate import OWN_PROCESSES, STRONG
 from grader.report import render
 from grader.result import MAX_NOTES, MAX_TEXT, Grade
 from grader.source import read_submission
@@ -401,7 +401,7 @@ SETUPS: dict[str, Callable] = {
 def _grade_with_private_launcher(tmp_path: Path, code: bytes, case: Case) -> Grade:
     """kill_parent.py kills its launcher: give it one of its own, forked from this (warmed-up) test process."""
     from grader.grade import grade_submission
-    from grader.spawner import Spawner
+    from grader.sandbox.spawner import Spawner
 
     settings, exercise, oracle = _course()
     path = tmp_path / case.path.name

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ExerciseError, UsageError
-from .exercise import Exercise
-from .inputs import Trial, make_trials
+from ..errors import ExerciseError, UsageError
+from ..exercise import Exercise
+from ..inputs import Trial, make_trials
 
 SCHEMA = 1
 
@@ -29,7 +29,7 @@ class StoredOracle:
 
     def expect(self, trial: Trial) -> Any:
         """The stored expectations of one public trial; a hidden seed needs the reference, so it is a usage error."""
-        from .oracle import Expected
+        from ..oracle import Expected
 
         exercise = self.exercise
         stored = self.by_seed.get(trial.seed)
@@ -45,7 +45,7 @@ class StoredOracle:
 
 def stored_data(exercise: Exercise, oracle: Any, *, max_elements: int, timeout_s: float) -> dict:
     """Run the oracle on every public trial and return its values as JSON-ready data for the bundle."""
-    from .oracle import expect
+    from ..oracle import expect
 
     trials = []
     for trial in make_trials(exercise.public_seeds, ()):

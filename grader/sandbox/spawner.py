@@ -24,7 +24,7 @@ from .protocol import HEADER, frame
 
 if TYPE_CHECKING:
     from .child import ChildPlan
-    from .sandbox import RawRun, Surroundings
+    from .runner import RawRun, Surroundings
 
 GRACE_S = 30.0
 
@@ -58,7 +58,7 @@ def _read_frame(fd: int, deadline: float | None = None) -> bytes | None:
 def _serve(requests: int, replies: int, around: "Surroundings") -> None:
     """Run one plan at a time until the grading process closes the pipe."""
     from .confine import scrub_environment_block
-    from .sandbox import RunningChild, become_subreaper, kill_strays
+    from .runner import RunningChild, become_subreaper, kill_strays
 
     reaper = become_subreaper()
     scrub_environment_block()
@@ -122,7 +122,7 @@ class Spawner:
 
     @classmethod
     def adopt(cls, pid: int, requests: int, replies: int) -> "Spawner":
-        """A handle on a launcher started elsewhere (grader.pool's zygote), given its pid and pipe ends."""
+        """A handle on a launcher started elsewhere (grader.sandbox.pool's zygote), given its pid and pipe ends."""
         spawner = cls.__new__(cls)
         spawner.pid, spawner._requests, spawner._replies, spawner._limit_s = pid, requests, replies, 0.0
         return spawner
@@ -138,7 +138,7 @@ class Spawner:
 
         Where the kernel refuses a tree of its own, serve from here: each child then isolates itself alone.
         """
-        from .sandbox import Surroundings
+        from .runner import Surroundings
 
         code = 0
         groups = None
@@ -166,7 +166,7 @@ class Spawner:
 
     def wait(self) -> "RawRun":
         """The raw run of the last plan; a launcher that died or hung yields an empty run marked lost."""
-        from .sandbox import RawRun
+        from .runner import RawRun
 
         deadline = time.monotonic() + self._limit_s + GRACE_S
         parts = []

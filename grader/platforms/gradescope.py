@@ -14,11 +14,11 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import Settings, load_settings
-from .errors import UsageError
-from .exercise import exercise_files, load_exercise
+from ..config import Settings, load_settings
+from ..errors import UsageError
+from ..exercise import exercise_files, load_exercise
+from ..result import Grade, GradeError
 from .install import SOURCE_DIR, TorchPin, write_grader_source
-from .result import Grade, GradeError
 
 COURSE_DIR = "course"
 SKIP_PARTS = ("__MACOSX", ".ipynb_checkpoints", "__pycache__")
@@ -110,9 +110,9 @@ def find_answer(folder: Path, exercise_id: str, *, other_ids: Sequence[str] = ()
 
 def grade_folder(settings: Settings, submission: Path) -> list[Grade]:
     """Grade the handed-in folder against every exercise of the course, with fresh hidden trials."""
-    from .grade import grade_submission, hidden_seeds, ungraded
-    from .source import read_submission
-    from .spawner import Spawner, warm_up
+    from ..grade import grade_submission, hidden_seeds, ungraded
+    from ..sandbox.spawner import Spawner, warm_up
+    from ..source import read_submission
 
     warm_up()
     grades = []
@@ -150,7 +150,7 @@ def write_results(root: Path, results: dict) -> Path:
 
 def run(root: Path, settings: Settings) -> dict:
     """Grade root/submission and return the results.json data; the caller writes it (and handles a crash)."""
-    from .exports import gradescope_results
+    from ..exports import gradescope_results
 
     started = time.monotonic()
     submission = root / "submission"

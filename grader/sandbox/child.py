@@ -22,15 +22,15 @@ from typing import Any, NoReturn
 import torch
 from torch.autograd.variable import Variable
 
+from ..config import Limits
+from ..exercise import Exercise
+from ..inputs import Trial, build_inputs
+from ..source import Unit
 from . import observe
-from .config import Limits
-from .exercise import Exercise
-from .freeform import measure_state, notebook_dims, parameterize, run_trial
-from .inputs import Trial, build_inputs
 from .confine import confine
+from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .isolate import meets
 from .protocol import SANDBOX_NOTE, frame
-from .source import Unit
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .errors import GraderError
-from .export import grade_from_dict, grade_to_dict
-from .result import Grade, StudentResult
+from .. import __version__
+from ..errors import GraderError
+from ..export import grade_from_dict, grade_to_dict
+from ..result import Grade, StudentResult
 
 SCHEMA = 1
 FILENAME = "gradebook.sqlite"

@@ -11,7 +11,7 @@ import sys
 
 import torch
 
-from .config import Limits
+from ..config import Limits
 from .isolate import OWN_PROCESSES, PR_SET_PDEATHSIG, STRONG, enter_process_namespace, isolate, prctl
 from .seccomp import restrict_sockets
 

@@ -11,10 +11,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from ..config import LEVELS, Limits
+from ..errors import SandboxTooWeak
 from .cgroups import Cgroups
 from .child import ChildPlan, run_child
-from .config import LEVELS, Limits
-from .errors import SandboxTooWeak
 from .isolate import PR_SET_CHILD_SUBREAPER, level_of, meets, prctl
 from .protocol import (
     MAX_MESSAGES,

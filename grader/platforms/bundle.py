@@ -1,7 +1,7 @@
 """grade bundle: what students receive -- the exercises without their answers, starters, stored expectations.
 
 Reference code, known-mistake code and hidden trials stay with the instructor. So that `grade exNN` still works in the
-bundle, the oracle runs here, once, on the public trials, and its values go beside each exercise (grader.stored).
+bundle, the oracle runs here, once, on the public trials, and its values go beside each exercise (grader.platforms.stored).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from .config import Settings, load_settings
-from .errors import UsageError
-from .exercise import Exercise, exercise_files, load_exercise, parse_exercise
+from ..config import Settings, load_settings
+from ..errors import UsageError
+from ..exercise import Exercise, exercise_files, load_exercise, parse_exercise
 from .install import SOURCE_DIR, TorchPin, write_grader_source
 
 # What an exercise may show a student; everything else (reference, trials.hidden, mistakes[].code) stays behind.
@@ -67,9 +67,9 @@ def _write(path: Path, text: str, written: list[Path]) -> None:
 def write_bundle(settings: Settings, out: Path, *, exercise_ids: Sequence[str] = (), torch: TorchPin,
                  force: bool = False) -> list[Path]:
     """Write the student bundle into `out` and prove it loads; return the files written."""
-    from .notebook import starter_notebook
-    from .oracle import build_oracle
-    from .starter import starter_text
+    from ..notebook import starter_notebook
+    from ..oracle import build_oracle
+    from ..starter import starter_text
     from .stored import load_stored, stored_data
 
     if out.exists() and any(out.iterdir()) and not force:

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import SubmissionNotFound
-from .exercise import Exercise, load_exercise
-from .grade import Pending, conclude, expectations, prepare, ungraded
+from ..config import Settings
+from ..errors import SubmissionNotFound
+from ..exercise import Exercise, load_exercise
+from ..grade import Pending, conclude, expectations, prepare, ungraded
+from ..result import Grade, GradeError
+from ..sandbox.pool import Launchers, answer_deadline
+from ..source import read_submission
 from .gradebook import Gradebook, Stamp
-from .pool import Launchers, answer_deadline
-from .result import Grade, GradeError
 from .roster import Job
-from .source import read_submission
 
 POLL_S = 0.5
 
@@ -62,7 +62,7 @@ class Course:
                      exercise_hash=self._hashes[job.exercise], settings_hash=self._settings_hash)
 
     def oracle(self, exercise_id: str) -> Any:
-        from .oracle import build_oracle
+        from ..oracle import build_oracle
 
         if exercise_id not in self._oracles:
             self._oracles[exercise_id] = build_oracle(self.exercises[exercise_id])
@@ -176,13 +176,13 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
 
 
 def _lost_run(reason: str) -> Any:
-    from .sandbox import RawRun
+    from ..sandbox.runner import RawRun
 
     return RawRun(result=b"", output=b"", result_bytes=0, output_bytes=0, status=None, seconds=0.0, lost=reason)
 
 
 def _shown(path: Path, root: Path) -> str:
-    """A job's file as stored: relative to the class folder (grader.roster.Roster.folder, the same spelling)."""
+    """A job's file as stored: relative to the class folder (grader.course.roster.Roster.folder, the same spelling)."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:  # a caller that spelled the folder otherwise (resolved, relative): the file as given

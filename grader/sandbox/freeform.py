@@ -13,9 +13,9 @@ from typing import Any, Callable
 
 import torch
 
+from ..exercise import Exercise, NotebookNames
+from ..inputs import build_inputs
 from . import observe
-from .exercise import Exercise, NotebookNames
-from .inputs import build_inputs
 
 BIND = "__grader_input__"  # the name the rewritten cells call; bound afresh before every cell
 MAX_STATES = 64  # cells measured per trial: the parent judges each one, so a notebook cannot make that unbounded

@@ -6,8 +6,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from .codes import DIAGNOSES, ERROR_KINDS
-from .result import Grade, StudentResult
+from ..codes import DIAGNOSES, ERROR_KINDS
+from ..result import Grade, StudentResult
 
 NO_SUBMISSION = "no_submission"
 MAX_WHOLE_BINS = 12  # up to this many points, one bar per whole score; above it, ten equal ranges

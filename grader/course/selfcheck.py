@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .codes import DIAGNOSES, ERROR_KINDS
-from .config import Settings
-from .errors import ExerciseError
-from .exercise import Exercise, exercise_files, parse_exercise
-from .grade import grade_submission, hidden_seeds
-from .oracle import build_oracle
-from .result import Grade
-from .source import read_submission
-from .spawner import Spawner, warm_up
+from ..codes import DIAGNOSES, ERROR_KINDS
+from ..config import Settings
+from ..errors import ExerciseError
+from ..exercise import Exercise, exercise_files, parse_exercise
+from ..grade import grade_submission, hidden_seeds
+from ..oracle import build_oracle
+from ..result import Grade
+from ..sandbox.spawner import Spawner, warm_up
+from ..source import read_submission
 
 HEADER = re.compile(r"^#\s*(expect|check):\s*(.+?)\s*$", re.MULTILINE)
 

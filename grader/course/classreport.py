@@ -11,9 +11,9 @@ import html
 import math
 import re
 
+from ..report import render
+from ..result import Grade, StudentResult
 from .classstats import ExerciseStats, Finding, by_exercise, describe, exercise_stats, findings, meaning
-from .report import render
-from .result import Grade, StudentResult
 
 HISTOGRAM_COLOUR = "#2f6fdb"  # used by nothing else on the page, so a screenshot can find the bars
 FAILURE_COLOUR = "#d9480f"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
-from .errors import UsageError
+from .. import __version__
+from ..errors import UsageError
 
 # Keep in step with pyproject.toml's [project] dependencies (tests/test_bundle.py compares them).
 DEPENDENCIES = ("torch>=2.2,<3", "numpy>=1.24", "click>=8.1", "pyyaml>=6.0", "nbformat>=5.9")

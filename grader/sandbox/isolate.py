@@ -18,7 +18,7 @@ import select
 import signal
 from typing import Callable, NoReturn
 
-from .config import LEVELS
+from ..config import LEVELS
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 CLONE_NEWUTS, CLONE_NEWIPC = 0x04000000, 0x08000000

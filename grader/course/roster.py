@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
 CODE_SUFFIXES = (".py", ".ipynb")

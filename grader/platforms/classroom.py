@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 from .install import SOURCE_DIR, TorchPin
 
 WORKFLOW = Path(".github") / "workflows" / "classroom.yml"

@@ -1,0 +1,12 @@
+"""The sandbox: run one submission in a forked, confined child and bring back what it did as plain data.
+
+spawner forks the launcher before any exercise is read, and the launcher forks one child per submission; runner
+supervises a child (limits, output, frames); child runs the student's code (freeform: a notebook re-run on each
+trial's inputs) after confine has applied isolate's namespaces, seccomp's filter and the limits; cgroups caps the
+launcher's tree; protocol frames and validates what the child sends; observe encodes tensors through accessors
+captured before student code ran; pool keeps a batch's warm launchers.
+
+May import: the course-file modules (errors, config, exercise, inputs, source). Must never import the oracle, the
+judging stages (compare, grade, states, ...), course/, platforms/ or cli/: the child never sees a reference, and
+it only measures.
+"""
