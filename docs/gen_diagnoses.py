@@ -34,6 +34,9 @@ ERROR_SNIPPETS = {
     "memory": "def q_backward(a, b):\n    hoard = []\n    while True:\n        hoard.append(bytearray(10**7))\n",
     "crash": "import os\n\ndef q_backward(a, b):\n    os._exit(3)\n",
     "output_limit": "def q_backward(a, b):\n    while True:\n        print('still thinking...')\n",
+    "result_limit": "import contextlib, os\n\ndef q_backward(a, b):\n    for fd in range(3, 64):\n"
+                    "        with contextlib.suppress(OSError):\n"
+                    "            os.write(fd, b'\\x00\\x00\\x00\\x19{\"kind\":\"note\",\"text\":\"\"}' * 100)\n",
 }
 
 

@@ -256,3 +256,60 @@ def test_a_relative_class_folder_through_symlinks_with_a_gradebook_under_home(tm
         ("alice", "ex03"): ("passed", ["alice/ex03.py"]), ("bob", "ex03"): ("failed", ["bob/ex03.py"]),
         ("carol", "ex03"): ("passed", ["carol/ex03.py"])}
     assert not (course / "notes" / "~").exists() and not (course / "grades").exists()
+
+
+HOSTILE = REPO / "tests" / "hostile"
+HONEST = {
+    "amy": (SOLUTIONS / "ex03.py").read_text(),
+    "cat": (SOLUTIONS / "wrong" / "ex03_accumulated.py").read_text(),
+    "eve": "raise RuntimeError('eve broke it')\n",
+    "gus": (SOLUTIONS / "ex03.py").read_text(),
+    "ivy": (SOLUTIONS / "wrong" / "ex03_accumulated.py").read_text(),
+}
+BOUNDED = {  # each trips one bound of the grading process's work, between honest students in the order graded
+    "ben": ((HOSTILE / "frame_flood.py").read_text(), "result_limit"),
+    "dan": ((HOSTILE / "note_flood.py").read_text(), "result_limit"),
+    "fay": ((HOSTILE / "huge_error_texts.py").read_text(), None),
+    "hal": ("def q_backward(a, b):\n    while True:\n        print('x' * 999)\n", "output_limit"),
+    "jon": ((HOSTILE / "result_flood.py").read_text(), "result_limit"),
+}
+
+
+def _reports(book: Path) -> dict[str, dict]:
+    """Each student's stored ex03 report, without the times that differ from run to run."""
+    found = {}
+    for (student, _), row in _rows(book).items():
+        report = json.loads(row["report"])
+        del report["seconds"]
+        found[student] = report
+    return found
+
+
+def test_a_batch_finishes_when_students_trip_each_bound_and_grades_the_others_the_same(tmp_path: Path) -> None:
+    """BUG (unbounded work in the grading process): a frame flood took minutes to read, and forged notes and
+    texts made reports (and gradebook rows) as large as the submission liked. Each now costs only its own grade."""
+    root = tmp_path / "class"
+    book = tmp_path / "gb.sqlite"
+    for student, text in HONEST.items():
+        (root / student).mkdir(parents=True)
+        (root / student / "ex03.py").write_text(text, encoding="utf-8")
+    args = ("batch", root, "--gradebook", book, "--exercises", "ex03", "--timeout", "3", "--workers", "2")
+    alone = _grade(*args)
+    assert alone.returncode == 0, alone.stderr
+    before = _reports(book)
+    assert {s: r["status"] for s, r in before.items()} == {"amy": "passed", "cat": "failed", "eve": "error",
+                                                          "gus": "passed", "ivy": "failed"}
+    for student, (text, _) in BOUNDED.items():
+        (root / student).mkdir()
+        (root / student / "ex03.py").write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    together = _grade(*args, "--force")  # the same gradebook: the same hidden seeds
+    assert together.returncode == 0, together.stderr
+    assert time.monotonic() - started < 60
+    after = _reports(book)
+    assert {s: after[s] for s in HONEST} == before
+    for student, (_, kind) in BOUNDED.items():
+        assert (after[student]["error"] or {}).get("kind") == kind, after[student]["error"]
+    assert after["fay"]["status"] == "passed" and len(after["fay"]["notes"]) == 50
+    sizes = {key[0]: len(row["report"]) for key, row in _rows(book).items()}
+    assert max(sizes.values()) < (1024 << 10) + 300_000, sizes  # the output limit, and a bounded rest

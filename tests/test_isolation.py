@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import HIDDEN_SEEDS, REPO, TIMEOUT_S, _course, grade_code
 
-from grader.sandbox.runner import cgroups
+from grader.sandbox import cgroups
 from grader.config import Limits
 from grader.errors import SandboxTooWeak
 from grader.grade import conclude, expectations, prepare

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from grader.sandbox.runner import observe
+from grader.sandbox import observe
 from grader.inputs import build_inputs
 from grader.sandbox.protocol import (
     HEADER,
