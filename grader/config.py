@@ -49,9 +49,12 @@ class Settings:
         return dataclasses.replace(self, limits=limits, **rest)
 
 
+PACKAGE = Path(__file__).resolve().parent  # the installed grader package: never written to, never hidden
+
+
 def package_root() -> Path:
     """The course folder shipped beside the package (the repository root in a source checkout)."""
-    return Path(__file__).resolve().parent.parent
+    return PACKAGE.parent
 
 
 def search_config(start: Path) -> Path | None:
@@ -96,10 +99,9 @@ def course_config(config: Path | None, *starts: Path, writes: str, instead: str 
 
 def outside_package(path: Path, what: str) -> Path:
     """`path`, refused when it lies inside the installed grader package (which must never be written to)."""
-    package = Path(__file__).resolve().parent
     target = path.expanduser().absolute().resolve()
-    if target == package or package in target.parents:
-        raise UsageError(f"{path}: {what} would be written inside the grader package ({package}); choose a folder "
+    if target == PACKAGE or PACKAGE in target.parents:
+        raise UsageError(f"{path}: {what} would be written inside the grader package ({PACKAGE}); choose a folder "
                          f"of your own")
     return path
 

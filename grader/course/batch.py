@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
+from ..config import PACKAGE, Settings
 from ..errors import SubmissionNotFound
 from ..exercise import Exercise, load_exercise
 from ..grade import Pending, conclude, expectations, prepare, ungraded
@@ -79,7 +79,7 @@ def _hideable(folder: Path) -> bool:
     """Whether hiding `folder` from the child leaves it Python and its working folder (an empty tmpfs covers it)."""
     folder = folder.resolve()
     needed = (Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(tempfile.gettempdir()).resolve(),
-              Path(__file__).resolve().parent)
+              PACKAGE)
     return folder != Path(folder.anchor) and not any(p == folder or folder in p.parents for p in needed)
 
 

@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
+from ..config import PACKAGE
 from ..errors import UsageError
 
 # Keep in step with pyproject.toml's [project] dependencies (tests/test_bundle.py compares them).
@@ -70,10 +71,9 @@ def torch_pin(version: str | None, index_url: str | None) -> TorchPin:
 
 def write_grader_source(dest: Path) -> list[Path]:
     """Copy this grader's package into `dest` with a pyproject.toml, so `pip install dest` installs it."""
-    package = Path(__file__).resolve().parent
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(package, dest / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(PACKAGE, dest / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     deps = ", ".join(f'"{d}"' for d in DEPENDENCIES)
     (dest / "pyproject.toml").write_text(PYPROJECT.format(version=__version__, dependencies=deps), encoding="utf-8")
     return sorted(p for p in dest.rglob("*") if p.is_file())
