@@ -149,8 +149,7 @@ def _allowed_dims(exercise: Exercise, dims: dict) -> dict[str, int]:
 
 
 def _grade_rerun(pending: Pending, run: Any, expected: list, score: Any, dims: dict[str, int], *,
-                 error: GradeError | None,
-                 cut_short: GradeError | None, notes: tuple[str, ...], base: dict) -> Grade:
+                 error: GradeError | None, cut_short: GradeError | None, notes: tuple[str, ...], base: dict) -> Grade:
     """A free-form notebook, re-run by the child on every trial's inputs: judged at its best cell."""
     from .states import collect, failed_cell_notes, grade_rerun
 

@@ -52,8 +52,8 @@ def _compile(exercise: Exercise, code: Code, name: str) -> Callable:
 def build_oracle(exercise: Exercise) -> Oracle:
     """Compile the reference and the known mistakes.
 
-    A student bundle's exercise has no code to compile: its oracle is grader.platforms.stored.load_stored's, which serves the
-    same `expect` protocol from stored values (the pipeline never imports it).
+    A student bundle's exercise has no code to compile: its oracle is grader.platforms.stored.load_stored's, which
+    serves the same `expect` protocol from stored values (the pipeline never imports it).
     """
     if exercise.expected is not None:
         raise ExerciseError(f"{exercise.path}: this student bundle's exercise holds the reference's values for its "
@@ -89,7 +89,7 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int, timeout_s: float 
     The arguments are built afresh for every run from the trial's seed (and `dims`, sizes a free-form notebook
     fixed within the exercise's ranges), because runs may change them.
     """
-    if not isinstance(oracle, Oracle):  # a grader.platforms.stored.StoredOracle: values computed when the bundle was made
+    if not isinstance(oracle, Oracle):  # grader.platforms.stored.StoredOracle: values stored when the bundle was made
         return oracle.expect(trial)
     exercise = oracle.exercise
 

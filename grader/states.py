@@ -1,8 +1,8 @@
 """Judge a free-form notebook re-run on every trial's inputs: the variables after one cell, the best cell wins.
 
-The child (grader.sandbox.freeform) re-ran the cells once per trial with the argument variables bound to the trial's inputs
-and measured the variables after each cell. The cell is chosen once for all trials, so every trial grades the same
-code; the reference ran on the grader's inputs alone.
+The child (grader.sandbox.freeform) re-ran the cells once per trial with the argument variables bound to the
+trial's inputs and measured the variables after each cell. The cell is chosen once for all trials, so every trial
+grades the same code; the reference ran on the grader's inputs alone.
 """
 
 from __future__ import annotations

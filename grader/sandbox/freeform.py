@@ -72,7 +72,8 @@ class TrialInputs:
 
     def __call__(self, variable: str, assigned: Any) -> Any:
         role = self.role[variable]
-        value = build_inputs(self.exercise, self.seed, self.dims)[role]  # deterministic: equal to the reference's argument
+        # built afresh each time, deterministically: equal to the argument the reference gets
+        value = build_inputs(self.exercise, self.seed, self.dims)[role]
         if self.specs[role].kind in ("float", "int") and type(assigned) is torch.Tensor and assigned.numel() == 1:
             return _like(value, assigned)
         return value
@@ -97,7 +98,8 @@ def notebook_dims(exercise: Exercise, names: NotebookNames, namespace: dict) -> 
     dims: dict[str, int] = {}
     for spec in exercise.inputs:
         value = namespace.get(names.args[spec.name])
-        if spec.kind != "tensor" or type(value) not in (torch.Tensor, torch.nn.Parameter) or value.dim() != len(spec.shape):
+        tensor = type(value) in (torch.Tensor, torch.nn.Parameter)
+        if spec.kind != "tensor" or not tensor or value.dim() != len(spec.shape):
             continue
         for size, dim in zip(value.shape, spec.shape):
             low, high = exercise.dims.get(dim, (0, -1)) if isinstance(dim, str) else (0, -1)
