@@ -154,7 +154,7 @@ def _grade_rerun(pending: Pending, run: Any, expected: list, score: Any, dims: d
     from .states import collect, failed_cell_notes, grade_rerun
 
     exercise, trials = pending.exercise, pending.trials
-    rerun = collect(run.messages, len(trials))
+    rerun = collect(run.messages, len(trials), whole_run=pending.plan.count_whole_run)
     first_run = {m["cell"] for m in run.messages if m["kind"] == "cell_error" and "trial" not in m}
     failed = failed_cell_notes(rerun, trials, expected, first_run, describe=lambda info: _exception_error(
         info, exercise.contract.function, at_import=True).message)

@@ -260,3 +260,91 @@ def test_a_batch_with_notebook_attacks_finishes_and_grades_everyone_else_the_sam
     assert without[("alice", "ex04")] == (10.0, "passed") and without[("bob", "ex02")] == (10.0, "passed")
     mallory = {e: score for (s, e), (score, _) in with_mallory.items() if s == "mallory"}
     assert set(mallory) == {"ex01", "ex02", "ex03", "ex04", "ex09"} and sum(mallory.values()) <= 6, mallory
+
+
+# Attacks by a hostile student on free-form grading (the variables of `notebook:` re-run on each trial's inputs).
+
+Q_CELL = "Q = 3*a**3 - b**2\nQ.backward(gradient=torch.ones(2))"
+STUDENT_AB = "torch.tensor([2., 3.], requires_grad=True), torch.tensor([6., 4.], requires_grad=True)"
+
+
+@pytest.mark.parametrize("binding", [
+    f"globals()['a'], globals()['b'] = {STUDENT_AB}",
+    f"for a, b in [({STUDENT_AB})]:\n    pass",
+    f"(a := {STUDENT_AB.split(', torch')[0]}); (b := torch{STUDENT_AB.split(', torch')[1]})",
+    f"def choose():\n    global a, b\n    a, b = {STUDENT_AB}\nchoose()",
+    f"exec('a, b = {STUDENT_AB}')",
+    f"__grader_input__ = lambda name, value: value\na, b = {STUDENT_AB}",
+], ids=["globals", "for-target", "walrus", "global-in-function", "exec", "rebinding-hook-replaced"])
+def test_arguments_bound_where_the_rewrite_does_not_look_keep_the_students_values_and_score_nothing(tmp_path,
+                                                                                                   binding):
+    """Binding a and b out of the rewrite's sight only keeps the student's numbers: the same on every trial."""
+    result = grade("ex03", write(tmp_path, new_code_cell("import torch"), new_code_cell(binding),
+                                 new_code_cell(Q_CELL)))
+    assert result.score == 0, [(c.name, c.message) for c in result.checks if c.passed]
+    assert {c.diagnosis for c in result.checks} == {"constant"}
+
+
+def test_one_fixed_doubling_count_per_cell_does_not_add_up_to_the_loop(tmp_path):
+    """The best cell is chosen once for every trial: 19 cells, each with its own fixed count, still score nothing."""
+    cells = [new_code_cell("import torch\nv = torch.ones(3)")]
+    cells += [new_code_cell(f"x = torch.rand(3, requires_grad=True)\ny = x * 3 * 2**{k}\ny.backward(v)")
+              for k in range(2, 21)]
+    result = grade("ex04", write(tmp_path, *cells))
+    assert result.score == 0 and {c.diagnosis for c in result.checks} == {"scaled"}
+
+
+def test_checks_are_not_collected_from_different_cells(tmp_path):
+    """A cell with the right Q and another with the right gradients: the grade is one cell's, never the union."""
+    inputs = "a = torch.ones(2, requires_grad=True)\nb = torch.ones(2, requires_grad=True)\n"
+    cells = (new_code_cell("import torch"), new_code_cell(inputs + "Q = 3*a**3 - b**2"),
+             new_code_cell(inputs + "R = 3*a**3 - b**2\nR.backward(torch.ones(2))\nQ = R * 5"))
+    result = grade("ex03", write(tmp_path, *cells))
+    assert result.score == 6 and {c.name for c in result.checks if not c.passed} == {"Q"}
+
+
+# Writes a state frame of its own to the child's result pipe, claiming no autograd ran, with only names the by-hand
+# audit accepts (numpy writes to /proc/self/fd/N; a file in the working folder counts the trials).
+FORGED_STATE = """
+try:
+    seen = numpy.fromfile("count.bin", dtype=numpy.int64)
+except OSError:
+    seen = numpy.array([-2], dtype=numpy.int64)
+trial = int(seen[0]) + 1
+numpy.array([trial], dtype=numpy.int64).tofile("count.bin")
+
+def enc(t, r):
+    return ('{"t":"tensor","ref":' + str(r) + ',"cls":"Tensor","dtype":"float32","shape":' + str(list(t.shape))
+            + ',"numel":' + str(t.numel()) + ',"param":false,"requires_grad":false,"is_leaf":true,"grad_fn":null,'
+            + '"storage":null,"data":' + str(t.reshape(-1).tolist()) + ',"grad":null}')
+
+if trial >= 0:
+    body = ('{"kind":"state","cell":777,"trial":' + str(trial) + ',"autograd_calls":0,"values":{"returns":{'
+            + '"dw1":' + enc(dloss_dw1, 0) + ',"dw2":' + enc(dloss_dw2, 1) + ',"db":' + enc(dloss_db, 2)
+            + '},"args":{},"probes":{}}}').encode()
+    data = len(body).to_bytes(4, "big") + body
+    for fd in range(3, 40):
+        try:
+            numpy.savetxt("/proc/self/fd/" + str(fd), numpy.array([data.decode("latin1")]), fmt="%s", newline="",
+                          encoding="latin1")
+            break
+        except OSError:
+            pass
+"""
+
+
+def test_a_forged_state_frame_cannot_hide_autograd_from_a_by_hand_check(tmp_path):
+    """It once scored 10/10 on ex09 (cell 777 won): every state now carries the worst count the run reported."""
+    first = ("import torch\nx1 = torch.randn(4, requires_grad=True)\nx2 = torch.randn(4, requires_grad=True)\n"
+             "w1 = torch.randn(4, requires_grad=True)\nw2 = torch.randn(4, requires_grad=True)\n"
+             "b = torch.randn((), requires_grad=True)\ny_true = torch.randn(4)\n")
+    autograd = ("import numpy\ny_pred = x1 * w1 + x2 * w2 + b\nloss = ((y_pred - y_true) ** 2).mean()\n"
+                "loss.backward()\ndloss_dw1 = w1.grad.clone()\ndloss_dw2 = w2.grad.clone()\ndloss_db = b.grad.clone()\n")
+    path = write(tmp_path, new_code_cell(first), new_code_cell(autograd + FORGED_STATE))
+    from grader.byhand import audit
+    from grader.source import units_for
+    assert audit(units_for(read_submission(path), "ex09")) is None  # the source itself passes as plain code
+    result = grade("ex09", path)
+    by_hand = next(c for c in result.checks if c.kind == "no_autograd")
+    assert not by_hand.passed and by_hand.diagnosis == "used_autograd", by_hand.message
+    assert result.score == 8  # the gradients are right: autograd computed them

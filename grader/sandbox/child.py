@@ -311,6 +311,8 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
         run_trial(plan.units, codes, exercise, names, trial.seed, dims=dims, namespace=_namespace(plan),
                   restore=snapshot.restore, send=lambda message, i=trial.index: _send(fd, {**message, "trial": i}),
                   measure=measure, files=files)
+        # the count at the trial's end, which student code cannot send in place of the child's (trials come in
+        # order): a state frame it forges can claim any count, so the parent judges no_autograd by the worst seen
         _send(fd, {"kind": "trial", "index": trial.index, "seconds": round(_monotonic() - started, 6),
-                   "freeform": True})
+                   "freeform": True, "autograd_calls": _count(engine)})
     _send(fd, {"kind": "done"})

@@ -171,6 +171,7 @@ def check_message(message: Any, expected_index: int) -> None:
         _need(_is(index, int) and index == expected_index, f"trial {index!r} out of order")
         _need(_number(message.get("seconds")), "trial seconds")
         if message.get("freeform") is True:  # a notebook's re-run: its states came before it
+            _need(_is(message.get("autograd_calls", 0), int), "autograd_calls")
             return
         if "exception" in message:
             check_exception(message["exception"])
