@@ -263,7 +263,7 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
                                                       autograd_calls=message["autograd_calls"])
         elif message["kind"] == "done":
             done = True
-    clean = run.malformed is None and run.over_limit is None
+    clean = run.malformed is None and run.over_limit is None and not run.timed_out  # a forged "done" + a spin
     if error is not None and error.kind in ("syntax", "missing") or done and clean:
         return error, None, outcomes
     ran = max(reruns, sum(1 for o in outcomes if o.values is not None or o.exception is not None))

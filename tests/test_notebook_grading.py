@@ -348,3 +348,32 @@ def test_a_forged_state_frame_cannot_hide_autograd_from_a_by_hand_check(tmp_path
     by_hand = next(c for c in result.checks if c.kind == "no_autograd")
     assert not by_hand.passed and by_hand.diagnosis == "used_autograd", by_hand.message
     assert result.score == 8  # the gradients are right: autograd computed them
+
+
+FORGE_THE_END = """\
+import json, os, stat, sys
+from grader.sandbox.protocol import frame
+sys.runs = getattr(sys, "runs", 0) + 1
+if sys.runs == 5:  # the first run and three trials are over: this is the last trial's re-run
+    for fd in (int(name) for name in os.listdir("/proc/self/fd")):
+        try:
+            if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode):
+                for message in ({"kind": "trial", "index": 3, "seconds": 0.0, "freeform": True, "autograd_calls": 0},
+                                {"kind": "done"}):
+                    os.write(fd, frame(json.dumps(message).encode()))
+        except OSError:
+            pass
+    while True:
+        pass
+"""
+
+
+def test_a_forged_end_of_the_run_does_not_hide_a_timeout(tmp_path):
+    """The submission writes the child's last messages itself, then spins: the report still says it timed out."""
+    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)["ex03"])
+    path = write(tmp_path, *(new_code_cell(c) for c in (
+        "import torch\na = torch.randn(3, requires_grad=True)\nb = torch.randn(3, requires_grad=True)",
+        "Q = 3 * a**3 - b**2\nQ.sum().backward()", FORGE_THE_END)))
+    result = grade_submission(exercise, read_submission(path), SETTINGS.with_overrides(timeout_s=2), seeds=(11, 12),
+                              spawner=SPAWNER)
+    assert result.error is not None and result.error.kind == "timeout", result.error
