@@ -79,8 +79,9 @@ def grade_rerun(exercise: Exercise, trials: tuple[Trial, ...], rerun: Rerun, dim
     sized = f" (at your notebook's sizes, {sizes})" if sizes else ""
     return best[1], (f"graded the notebook's variables {', '.join(names.names)} as they stood after cell {best[2]} "
                      f"(the best of {len(cells)} cell(s) at which they all existed). Your cells were run again for "
-                     f"each of the {len(trials)} trials, and every assignment to {variables} took the trial's input{sized} "
-                     f"instead of your value: compute the results from those variables, never from fixed numbers")
+                     f"each of the {len(trials)} trials, and every assignment to {variables} took the trial's "
+                     f"input{sized} instead of your value: compute the results from those variables, never from "
+                     f"fixed numbers")
 
 
 def _outcome(rerun: Rerun, index: int, cell: int, outcome: Callable[..., Any]) -> Any:
@@ -117,6 +118,5 @@ def failed_cell_notes(rerun: Rerun, trials: tuple[Trial, ...], expected: list, f
 def _shape(node: Any) -> str:
     if isinstance(node, dict) and node.get("t") == "tensor" and "shape" in node:
         grad = ", requires_grad" if node.get("requires_grad") else ""
-        return f"shape ({', '.join(map(str, node['shape']))}{',' if len(node['shape']) == 1 else ''}) " \
-               f"{node.get('dtype')}{grad}"
+        return f"shape {tuple(node['shape'])} {node.get('dtype')}{grad}"
     return type(node).__name__ if not isinstance(node, dict) else str(node.get("cls", node.get("t")))

@@ -17,7 +17,7 @@ import sys
 import time
 import types
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 import torch
 from torch.autograd.variable import Variable
@@ -268,14 +268,21 @@ def _run(plan: ChildPlan, fd: int) -> None:
         if error is not None:
             message["exception"] = error
         else:
-            message["values"] = observe.measure(
+            message.update(_measured(engine, calls, probes, lambda: observe.measure(
                 returned, args, names=contract.returns, function=contract.function, probes=probes,
-                seed=trial.seed, max_elements=plan.limits.max_tensor_elements)
-            # Measuring can run the submission's code too (a returned object's properties); probes are the
-            # instructor's and may use autograd themselves, so only without probes does the count run to here.
-            message["autograd_calls"] = calls if probes else _count(engine, earlier=calls)
+                seed=trial.seed, max_elements=plan.limits.max_tensor_elements)))
         _send(fd, message)
     _send(fd, {"kind": "done"})
+
+
+def _measured(engine: _CountingEngine, calls: int, probes: dict, measure: Callable[[], dict]) -> dict:
+    """The values `measure` encodes, and the autograd count: `calls`, counted before measuring, or later.
+
+    Measuring can run the submission's code too (a returned object's properties); probes are the instructor's and
+    may use autograd themselves, so only without probes does the count run to the end of the measuring.
+    """
+    values = measure()
+    return {"values": values, "autograd_calls": calls if probes else _count(engine, earlier=calls)}
 
 
 def _namespace(plan: ChildPlan) -> dict:
@@ -302,10 +309,8 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
             engine.calls = 0
 
         def measure(namespace: dict, seed: int = trial.seed) -> dict:
-            calls = _count(engine)
-            values = measure_state(namespace, exercise, names, probes=probes, seed=seed,
-                                   max_elements=plan.limits.max_tensor_elements)
-            return {"values": values, "autograd_calls": calls if probes else _count(engine, earlier=calls)}
+            return _measured(engine, _count(engine), probes, lambda: measure_state(
+                namespace, exercise, names, probes=probes, seed=seed, max_elements=plan.limits.max_tensor_elements))
 
         started = _monotonic()
         run_trial(plan.units, codes, exercise, names, trial.seed, dims=dims, namespace=_namespace(plan),

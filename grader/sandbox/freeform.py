@@ -108,8 +108,7 @@ def notebook_dims(exercise: Exercise, names: NotebookNames, namespace: dict) -> 
     return dims
 
 
-def run_trial(units: tuple, codes: list, exercise: Exercise, names: NotebookNames, seed: int, *,
-              dims: dict[str, int],
+def run_trial(units: tuple, codes: list, exercise: Exercise, names: NotebookNames, seed: int, *, dims: dict[str, int],
               namespace: dict, restore: Callable[[], None], send: Callable[[dict], None],
               measure: Callable[[dict], dict], files: frozenset) -> None:
     """Run every cell on the trial's inputs, sending each cell's failure and, where all names exist, its state.
