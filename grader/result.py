@@ -36,6 +36,7 @@ class CheckResult:
     diagnosis: str | None = None
     trial: str | None = None
     mistake: str | None = None
+    hidden: bool = False  # an instructor-only check: students see its name, pass/fail and points, never its details
 
     def __post_init__(self) -> None:
         _set(self, "message", cut(self.message))
@@ -49,6 +50,7 @@ class GradeError:
     message: str
     line: int | None = None
     code: str | None = None
+    mistake: str | None = None  # the id of the exercise's `raises` mistake the exception matched
 
     def __post_init__(self) -> None:
         _set(self, "message", cut(self.message))
