@@ -14,7 +14,6 @@ from .result import CheckResult
 OWN_DIAGNOSIS = {"value": "value", "grad": "value", "shape": "shape", "requires_grad": "requires_grad",
                  "is_leaf": "not_leaf", "grad_fn": "grad_fn", "trainable": "frozen", "optimizer": "frozen",
                  "unmutated": "mutated_input", "not_aliased": "aliased", "no_autograd": "used_autograd"}
-HIDDEN_NOTE = "(hidden check: details are shown to your instructor)"
 
 
 def generic(check: Check, diagnosis: str | None) -> bool:

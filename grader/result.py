@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 # apart, by the sandbox's output_limit_kb.
 MAX_TEXT = 5000  # characters of one message, note or line of code; an honest child cuts its texts at 2000
 MAX_NOTES = 50  # notes of one grade; the last one kept counts the rest
+HIDDEN_NOTE = "(hidden check: details are shown to your instructor)"  # all a student sees of a hidden check
 
 
 def cut(text: str, limit: int = MAX_TEXT) -> str:
