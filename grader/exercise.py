@@ -288,7 +288,7 @@ def _probe_parameters(fields: Fields, name: str, code: Code, known: set) -> None
                 if arg.arg not in known:
                     import difflib
 
-                    close = difflib.get_close_matches(arg.arg, sorted(known), n=1)
+                    close = difflib.get_close_matches(arg.arg, sorted(known), n=1, cutoff=0.5)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     fields.fail(f"probes.{name}: the parameter '{arg.arg}' names nothing the grader can pass{hint}; "
                                 f"a probe's parameters are returned names, inputs or gen: {', '.join(sorted(known))}",
