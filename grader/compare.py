@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from .diagnose import Finding, missing_grad, show, tensor_mismatch
+from .diagnose import Finding, missing_grad, show, tensor_mismatch, unexpected_grad
 from .exercise import Check, Exercise, Mistake
 from .kinds import kind_mismatch
 from .sandbox.observe import PLAIN_DTYPES
@@ -79,6 +79,8 @@ def as_tensor(node: Any) -> torch.Tensor | str:
         return node["why"]
     if tag == "float":
         return torch.tensor(float(node["text"]), dtype=torch.float64)
+    if tag == "error":  # a probe that raised: say what it raised, not "a error"
+        return f"an exception in the probe ({node.get('type')}: {node.get('message')})"
     return f"a {node.get('cls', tag)}"
 
 
@@ -334,8 +336,8 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
     if kind == "optimizer":
         return _optimizer(check, expected, actual)
     want, got = resolve(expected, target), resolve(actual, target)
-    if kind == "equal" and (_failed(want) or _failed(got) or not isinstance(as_tensor(want), torch.Tensor)):
-        return _equal(check, want, got)
+    if _failed(want) or _failed(got) or kind == "equal" and not isinstance(as_tensor(want), torch.Tensor):
+        return _equal(check, want, got)  # a probe that raised is explained there, with its exception, for any kind
     if kind in ("value", "equal"):
         finding = _values(check, exercise, target, want, got, before, rtol, atol, grad=False)
         if finding is not None and kind == "equal":
@@ -350,6 +352,9 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
         expected_grad = (want or {}).get("grad") if isinstance(want, dict) else None
         if node.get("grad") is None and expected_grad is not None:
             return missing_grad(target, node)
+        if expected_grad is None and node.get("grad") is not None and isinstance(want, dict) \
+                and want.get("t") == "tensor":
+            return unexpected_grad(target, want, node)
         return _values(check, exercise, f"{target}.grad", expected_grad, node.get("grad"), before, rtol, atol,
                        grad=True, backward_calls=autograd_calls if autograd_calls > 0 else None)
     if kind == "shape":

@@ -86,8 +86,10 @@ def tensor_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, *,
     c = _ratio(expected, actual, rtol, atol)
     if c is not None and abs(c - 1) < 0.01:
         return Finding("value", f"{seen}.\nThe values are close (within {abs(c - 1):.2%}) but outside the "
-                       f"tolerance: check the precision (float32 where float64 is expected, or the reverse) and "
-                       f"small differences in the formula, such as an epsilon or a slightly different constant.")
+                       f"tolerance: the computation differs slightly somewhere, such as a constant or an epsilon, "
+                       f"a step done once more or once less, or a gradient left over from an earlier step"
+                       # rounding alone (float32 where float64 is due) stays far below 0.1%
+                       f"{' (or float32 where float64 is expected)' if abs(c - 1) < 1e-3 else ''}.")
     if c is None:
         return Finding("value", f"{seen}.\nThe values differ by more than a constant factor, sign or sum: "
                        f"recheck the formula step by step against the exercise.")
@@ -132,6 +134,22 @@ def _shape_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, rt
 def _transposed(seen: str) -> Finding:
     return Finding("transposed", f"{seen}.\nThe transpose of the expected matrix: check the order of the operands "
                    f"in the matrix product (x @ w versus w @ x) and any stray .T.")
+
+
+def unexpected_grad(label: str, expected: dict, tensor: dict) -> Finding:
+    """Explain a .grad that should be None, from what the expected tensor says about why it has none."""
+    got = tensor["grad"]
+    values = show(torch.tensor(got["data"], dtype=torch.float64).reshape(got["shape"])) \
+        if got.get("data") is not None else "a tensor"
+    seen = f"{label}.grad: expected nothing (None), got {values}."
+    if not expected.get("requires_grad"):
+        return Finding("requires_grad", f"{seen}\n{label} should not get a gradient: it must not require grad.")
+    if not expected.get("is_leaf"):
+        return Finding("value", f"{seen}\n{label} is not a leaf, and no gradient should be kept for it: do not call "
+                       f"retain_grad() on it.")
+    return Finding("value", f"{seen}\n{label} requires grad, but no gradient should be left in it when the function "
+                   f"returns: no backward() should reach it, or its .grad should be cleared to None "
+                   f"(zero_grad() sets it to None) at the end.")
 
 
 def missing_grad(label: str, tensor: dict) -> Finding:

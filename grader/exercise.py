@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .codes import DIAGNOSES
+from .codes import DIAGNOSES, ERROR_KINDS
 from .errors import ExerciseError, UsageError
 from .yamlfile import Fields, each_item, load_yaml
 
@@ -75,6 +75,8 @@ class Check:
     exclude: tuple[str, ...] = ()
     diagnosis: str = "value"
     line: int = 0
+    hint: str = ""  # replaces the generic advice of a failure that has no more specific diagnosis
+    hidden: bool = False  # scored, but students see only its name, pass/fail and points
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class Mistake:
     message: str
     code: Code
     checks: tuple[str, ...] = ()
+    raises: str = ""  # an exception mistake: the exception class name the student's run raises
+    match: str = ""  # and a regular expression searched in its message (empty: any message)
 
 
 @dataclass(frozen=True)
@@ -235,9 +239,12 @@ def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: 
         allow_extra=f.opt("allow_extra", bool, False) if kind == "optimizer" else False,
         exclude=tuple(f.opt("exclude", list, [])) if kind == "trainable" else (),
         diagnosis=f.opt("diagnosis", str, "value") if kind == "equal" else "value",
-        line=line,
+        line=line, hint=f.opt("hint", str, "").strip(), hidden=f.opt("hidden", bool, False),
     )
     f.check(check.diagnosis in DIAGNOSES, "diagnosis", f"unknown diagnosis; known: {', '.join(DIAGNOSES)}")
+    if kind in ("value", "grad"):  # `expect: none` says a None result is the answer, not an oversight
+        f.check(check.expect in (None, "none"), "expect", "a value or grad check takes only 'expect: none' (the "
+                                                          "reference's result is None, and that is the answer)")
     if kind == "optimizer":
         f.check(bool(check.module), "module", "an optimizer check names the module whose parameters it holds")
     f.done()
@@ -252,7 +259,16 @@ def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, che
                                           f"{seen.get(mistake_id)}); give each mistake its own id")
     seen[mistake_id] = f.line_of("id")
     diagnosis = f.req("diagnosis", str)
-    f.check(diagnosis in DIAGNOSES, "diagnosis", f"unknown diagnosis '{diagnosis}'; known: {', '.join(DIAGNOSES)}")
+    raises, match = f.opt("raises", str, ""), f.opt("match", str, "")
+    known = [*DIAGNOSES, *ERROR_KINDS] if raises else list(DIAGNOSES)  # an exception may keep its error kind
+    f.check(diagnosis in known, "diagnosis", f"unknown diagnosis '{diagnosis}'; known: {', '.join(known)}")
+    f.check(not raises or all(part.isidentifier() for part in raises.split(".")), "raises",
+            f"name an exception class, such as RuntimeError or torch.OutOfMemoryError, not {raises!r}")
+    f.check(not match or bool(raises), "match", "'match' refines 'raises': add raises: <exception class>")
+    try:
+        re.compile(match)
+    except re.error as exc:
+        f.fail(f"mistakes[{index}].match is not a regular expression: {exc}", line=f.line_of("match"))
     message = f.req("message", str).strip()
     code = Code("", 0) if stored else _code(f, "code", function, f"mistakes[{index}].code")
     only = tuple(f.opt("checks", list, []))
@@ -260,7 +276,23 @@ def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, che
         f.check(isinstance(name, str), "checks", f"list the names of checks, not {name!r}")
         f.check(name in checks, "checks", f"'{name}' is not the name of a check")
     f.done()
-    return Mistake(id=mistake_id, diagnosis=diagnosis, message=message, code=code, checks=only)
+    return Mistake(id=mistake_id, diagnosis=diagnosis, message=message, code=code, checks=only, raises=raises,
+                   match=match)
+
+
+def _probe_parameters(fields: Fields, name: str, code: Code, known: set) -> None:
+    """Every parameter of a probe must name a returned value, an input or `gen`."""
+    for node in ast.parse(code.source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == "probe":
+            for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+                if arg.arg not in known:
+                    import difflib
+
+                    close = difflib.get_close_matches(arg.arg, sorted(known), n=1, cutoff=0.5)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    fields.fail(f"probes.{name}: the parameter '{arg.arg}' names nothing the grader can pass{hint}; "
+                                f"a probe's parameters are returned names, inputs or gen: {', '.join(sorted(known))}",
+                                line=code.line + node.lineno - 1)
 
 
 def _notebook(top: Fields, contract: Contract, inputs: tuple[InputSpec, ...]) -> NotebookNames:
@@ -316,6 +348,8 @@ def parse_exercise(path: Path) -> Exercise:
 
     probes_f = top.sub("probes", required=False)
     probes = {name: _code(probes_f, name, "probe", f"probes.{name}") for name in list(probes_f.data)}
+    for name, code in probes.items():
+        _probe_parameters(probes_f, name, code, set(returns) | {spec.name for spec in inputs} | {"gen"})
     names = set(returns) | {spec.name for spec in inputs} | set(probes)
 
     checks = tuple(each_item(top.req("checks", list), top, "checks",

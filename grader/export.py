@@ -21,7 +21,8 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
         "max_score": grade.max_score,
         "checks": [
             {"name": c.name, "passed": c.passed, "score": c.score, "max_score": c.max_score,
-             "message": c.message, "diagnosis": c.diagnosis, "kind": c.kind, "trial": c.trial, "mistake": c.mistake}
+             "message": c.message, "diagnosis": c.diagnosis, "kind": c.kind, "trial": c.trial, "mistake": c.mistake,
+             "hidden": c.hidden}
             for c in grade.checks
         ],
         "error": None if grade.error is None else dataclasses.asdict(grade.error),
@@ -45,7 +46,8 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
         submission=data["submission"],
         checks=tuple(CheckResult(name=c["name"], kind=c["kind"], passed=c["passed"], score=c["score"],
                                  max_score=c["max_score"], message=c["message"], diagnosis=c["diagnosis"],
-                                 trial=c["trial"], mistake=c["mistake"]) for c in data["checks"]),
+                                 trial=c["trial"], mistake=c["mistake"], hidden=c.get("hidden", False))
+                     for c in data["checks"]),
         error=None if error is None else GradeError(**error),
         output=data["output"], output_truncated=data["output_truncated"],
         public_seeds=tuple(data["seeds"]["public"]), hidden_seeds=tuple(data["seeds"]["hidden"]),

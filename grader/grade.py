@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import shutil
 import signal
@@ -76,10 +77,14 @@ def expectations(oracle: Any, trials: tuple[Trial, ...], settings: Settings, *,
                  dims: dict[str, int] | None = None) -> list:
     """The reference's values for each trial: the same for every submission given the same seeds (and dims)."""
     from .oracle import expect
+    from .validate import check_vacuous
 
     limits = settings.limits
-    return [expect(oracle, trial, max_elements=limits.max_tensor_elements, timeout_s=limits.timeout_s, dims=dims)
-            for trial in trials]
+    found = [expect(oracle, trial, max_elements=limits.max_tensor_elements, timeout_s=limits.timeout_s, dims=dims)
+             for trial in trials]
+    if getattr(oracle, "exercise", None) is not None and oracle.exercise.expected is None:
+        check_vacuous(oracle.exercise, found)  # a bundle's stored values were checked when the bundle was made
+    return found
 
 
 def grade_submission(exercise: Exercise, submission: Submission, settings: Settings, *, spawner: Any,
@@ -208,9 +213,31 @@ def _syntax_text(info: dict) -> str:
 
 
 def _all_failed(exercise: Exercise, error: GradeError) -> tuple[CheckResult, ...]:
+    mistake = next((m for m in exercise.mistakes if m.id == error.mistake), None)
+
+    def mine(check: Check) -> bool:
+        return mistake is not None and (not mistake.checks or check.name in mistake.checks)
+
     return tuple(CheckResult(name=c.name, kind=c.kind, passed=False, score=0.0, max_score=c.points,
-                             diagnosis=error.kind, message=f"not graded: {error.message}")
+                             diagnosis=mistake.diagnosis if mine(c) else error.kind,  # type: ignore[union-attr]
+                             message=f"not graded: {error.message}", mistake=error.mistake if mine(c) else None,
+                             hidden=c.hidden)
                  for c in exercise.checks)
+
+
+def _raised(info: dict, exercise: Exercise, *, at_import: bool, check: str | None = None) -> GradeError:
+    """The error for an exception, told as the exercise's `raises` mistake when it matches one."""
+    from .feedback import raised_mistake
+
+    error = _exception_error(info, exercise.contract.function, at_import=at_import)
+    mistake = raised_mistake(exercise, info, check)
+    if mistake is None:
+        return error
+    full = f"{info['type']}: {info['message']}" if info["message"] else info["type"]
+    first = f"{info['type']}: {info['message'].split(chr(10), 1)[0]}" if info["message"] else info["type"]
+    # torch's first line and the student's line, then the author's explanation in place of torch's long advice
+    text = first + error.message[len(full):] if error.message.startswith(full) else error.message
+    return dataclasses.replace(error, message=f"{text}\n{mistake.message}", mistake=mistake.id)
 
 
 def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeError:
@@ -251,13 +278,13 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
                 error = GradeError("missing", f"the file does not define {function}(); it defines {defined}. "
                                    f"Define it with this signature: {exercise.contract.signature}")
             else:
-                error = _exception_error(info, function, at_import=True)
+                error = _raised(info, exercise, at_import=True)
         elif message["kind"] == "trial":
             if message.get("freeform"):  # a notebook's re-run: its states are judged by grader.states
                 reruns += 1
             elif "exception" in message:
                 outcomes[message["index"]] = Outcome(exception=message["exception"])
-                error = error or _exception_error(message["exception"], function, at_import=False)
+                error = error or _raised(message["exception"], exercise, at_import=False)
             else:
                 outcomes[message["index"]] = Outcome(values=message["values"],
                                                       autograd_calls=message["autograd_calls"])
@@ -322,6 +349,16 @@ def _ignores_inputs(check: Check, expectations: list, outcomes: list[Outcome]) -
 def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
                 outcomes: list[Outcome], settings: Settings, cut_short: GradeError | None, *,
                 by_hand: Finding | None = None) -> CheckResult:
+    """Score one check, in the exercise author's words where the check gives a hint, and hidden if it says so."""
+    from .feedback import finish
+
+    return finish(check, _score_check(check, exercise, trials, expectations, outcomes, settings, cut_short,
+                                      by_hand=by_hand))
+
+
+def _score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
+                 outcomes: list[Outcome], settings: Settings, cut_short: GradeError | None, *,
+                 by_hand: Finding | None = None) -> CheckResult:
     """A check passes only when it passes on every trial; the first failing trial explains it.
 
     `by_hand` is grader.byhand's finding on the source, which fails a no_autograd check whatever the run counted.
@@ -335,8 +372,10 @@ def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], exp
         return CheckResult(**fail, diagnosis=by_hand.code, message=by_hand.message)
     for trial, expected, outcome in zip(trials, expectations, outcomes):
         if outcome.exception is not None:
-            err = _exception_error(outcome.exception, exercise.contract.function, at_import=False)
-            return CheckResult(**fail, diagnosis=err.kind, message=err.message, trial=trial.label)
+            err = _raised(outcome.exception, exercise, at_import=False, check=check.name)
+            mistake = next((m for m in exercise.mistakes if m.id == err.mistake), None)
+            return CheckResult(**fail, diagnosis=mistake.diagnosis if mistake else err.kind, message=err.message,
+                               trial=trial.label, mistake=err.mistake)
         if outcome.values is None:
             cause = cut_short or GradeError("crash", "the run ended early")
             return CheckResult(**fail, diagnosis=cause.kind, message=f"not measured: {cause.message}",

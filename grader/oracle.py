@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
@@ -14,6 +14,7 @@ from .errors import ExerciseError
 from .exercise import Code, Exercise
 from .inputs import Trial, build_inputs
 from .sandbox import observe
+from .validate import check_reference
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Expected:
     reference: dict
     mistakes: dict
     notes: tuple[str, ...] = ()  # for the report: known mistakes left out because they ran past the deadline
+    # per mistake id: 'Type: message' of the exception its code raised on this trial, None when it returned;
+    # absent when it ran past the deadline (grader.feedback.misdeclared turns this into check-exercises' errors)
+    raised: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,19 +113,28 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int, timeout_s: float 
         line = info["frames"][-1]["line"] if info["frames"] else exercise.reference.line
         raise ExerciseError(f"{exercise.path}:{line}: the reference failed on {trial.label}: "
                             f"{info['type']}: {info['message']}") from None
+    check_reference(exercise, trial, reference)
     mistakes: dict[str, dict | None] = {}
+    raised: dict[str, str | None] = {}
     notes = []
+    declared = {m.id: m for m in exercise.mistakes}
     for mistake_id, fn in oracle.mistakes.items():
         try:
-            mistakes[mistake_id] = _run(oracle, fn, trial, fresh(), max_elements, timeout_s)
+            values = _run(oracle, fn, trial, fresh(), max_elements, timeout_s)
+            # an exception mistake is matched by the student's exception only, never by values
+            mistakes[mistake_id] = None if declared[mistake_id].raises else values
+            raised[mistake_id] = None
         except Overrun:  # never matches either; the instructor learns why from the note
             mistakes[mistake_id] = None
             line = next(m.code.line for m in exercise.mistakes if m.id == mistake_id)
             notes.append(f"{exercise.path}:{line}: the known mistake {mistake_id!r} ran longer than {timeout_s:g} s, "
                          f"so it was not compared (an error in the exercise, not in this submission)")
-        except Exception:  # noqa: BLE001 - a mistake that raises simply never matches
+        except Exception as exc:  # noqa: BLE001 - a mistake that raises never matches by values
             mistakes[mistake_id] = None
-    return Expected(trial=trial, before=before, reference=reference, mistakes=mistakes, notes=tuple(notes))
+            info = observe.describe_exception(exc, str(exercise.path))
+            raised[mistake_id] = f"{info['type']}: {info['message']}"
+    return Expected(trial=trial, before=before, reference=reference, mistakes=mistakes, notes=tuple(notes),
+                    raised=raised)
 
 
 def _line(exc: BaseException, exercise: Exercise, code: Code) -> int:

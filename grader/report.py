@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 
-from .result import Grade, StudentResult
+from .result import HIDDEN_NOTE, Grade, StudentResult
 
 OUTPUT_LINES = 20
 
@@ -30,6 +30,9 @@ def render(grade: Grade, *, colour: bool = False) -> str:
         mark = _paint("PASS", "green", colour) if check.passed else _paint("FAIL", "red", colour)
         score = f"{_points(check.score)}/{_points(check.max_score)}"
         tag = f"  [{check.diagnosis}]" if check.diagnosis else ""
+        if check.hidden:  # an instructor-only check: its name, mark and points, nothing of what it found
+            lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}  {_paint(HIDDEN_NOTE, 'dim', colour)}")
+            continue
         lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}{_paint(tag, 'yellow', colour)}")
         if not check.passed and check.message and check.diagnosis != (grade.error.kind if grade.error else None):
             for paragraph in check.message.split("\n"):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 # apart, by the sandbox's output_limit_kb.
 MAX_TEXT = 5000  # characters of one message, note or line of code; an honest child cuts its texts at 2000
 MAX_NOTES = 50  # notes of one grade; the last one kept counts the rest
+HIDDEN_NOTE = "(hidden check: details are shown to your instructor)"  # all a student sees of a hidden check
 
 
 def cut(text: str, limit: int = MAX_TEXT) -> str:
@@ -36,6 +37,7 @@ class CheckResult:
     diagnosis: str | None = None
     trial: str | None = None
     mistake: str | None = None
+    hidden: bool = False  # an instructor-only check: students see its name, pass/fail and points, never its details
 
     def __post_init__(self) -> None:
         _set(self, "message", cut(self.message))
@@ -49,6 +51,7 @@ class GradeError:
     message: str
     line: int | None = None
     code: str | None = None
+    mistake: str | None = None  # the id of the exercise's `raises` mistake the exception matched
 
     def __post_init__(self) -> None:
         _set(self, "message", cut(self.message))

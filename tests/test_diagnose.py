@@ -334,13 +334,15 @@ def test_unrelated_single_number_says_the_values_differ():
     assert "x the expected value" not in finding.message
 
 
-@pytest.mark.parametrize("factor", [1.001, 0.995, 1.009])
+@pytest.mark.parametrize("factor", [1.0005, 1.002, 0.995, 1.009])
 def test_a_ratio_close_to_one_is_a_near_miss_not_a_scale(factor):
     for expected in (E1, t(2.0)):
         finding = mismatch(expected, expected * factor, label="Q", grad=True)
         assert finding.code == "value"
         assert "close" in finding.message and "outside the tolerance" in finding.message
-        assert "float32" in finding.message
+        assert "a gradient left over from an earlier step" in finding.message  # e.g. a missing zero_grad
+        # precision is named only for a difference rounding can make, not for 0.5% (issue #14)
+        assert ("float32" in finding.message) == (abs(factor - 1) < 0.001)
 
 
 def test_a_ratio_of_one_percent_or_more_is_scaled():

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..codes import ERROR_KINDS
 from ..result import CheckResult, Grade
-from .visible import check_message, error_message, shown_path
+from .visible import check_message, error_message, shown_diagnosis, shown_path
 
 VERSION = 1
 MESSAGE_CHARS = 2000  # one step output may hold 1 MB; ten exercises of long tracebacks stay far below it
@@ -83,7 +83,7 @@ def classroom_log(grades: Sequence[Grade]) -> str:
         for check in grade.checks:
             mark = "PASS" if check.passed else "FAIL"
             lines.append(f"  {mark}  {check.name}  {check.score:g}/{check.max_score:g}"
-                         + (f"  [{check.diagnosis}]" if check.diagnosis else ""))
+                         + (f"  [{shown_diagnosis(check)}]" if shown_diagnosis(check) else ""))
             if not check.passed and not (grade.error and check.diagnosis == grade.error.kind):
                 lines += [_inert("        " + line) for line in check_message(check).split("\n")]
     if len(grades) > 1:

@@ -4,6 +4,7 @@ Every check is one test, visible to the student, with its score. A check that fa
 the diagnosis, not the message (which quotes hidden values); the full message goes into an extra, unscored test
 whose visibility is `hidden_details` (default `after_published`: students read it once grades are published).
 The student's printed output is left out: prints during hidden trials would show the hidden inputs.
+A check the exercise marks `hidden: true` shows only its name, status and score; what it found goes to extra_data.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from .. import __version__
 from ..result import CheckResult, Grade
-from .visible import check_message, error_message, hidden_failure, unseeded
+from .visible import check_message, error_message, hidden_failure, shown_diagnosis, unseeded
 
 DETAIL_VISIBILITIES = ("after_published", "after_due_date", "hidden")
 
@@ -32,7 +33,7 @@ def gradescope_results(grades: Sequence[Grade], *, hidden_details: str | None = 
     for number, grade in enumerate(grades, start=1):
         for index, check in enumerate(grade.checks, start=1):
             tests.append(_test(grade, check, f"{number}.{index}"))
-            if hidden_details is not None and hidden_failure(check):
+            if hidden_details is not None and hidden_failure(check) and not check.hidden:
                 tests.append({"name": f"{grade.exercise}: {check.name} (hidden trial details)",
                               "number": f"{number}.{index}.1", "status": "failed",
                               "output": f"{check.message}\n(on {check.trial})", "visibility": hidden_details})
@@ -47,7 +48,12 @@ def gradescope_results(grades: Sequence[Grade], *, hidden_details: str | None = 
         "tests": tests,
         "extra_data": {"grader_version": __version__,  # stored by Gradescope, never shown to students
                        "seeds": {g.exercise: {"public": list(g.public_seeds), "hidden": list(g.hidden_seeds)}
-                                 for g in grades}},
+                                 for g in grades},
+                       # a hidden check's details: in the stored results, not in a test (a test of visibility
+                       # 'hidden' would hide the student's total as well)
+                       "hidden_checks": [{"exercise": g.exercise, "check": c.name, "diagnosis": c.diagnosis,
+                                          "message": c.message, "trial": c.trial, "mistake": c.mistake}
+                                         for g in grades for c in g.checks if c.hidden and not c.passed]},
     }
 
 
@@ -60,7 +66,7 @@ def _test(grade: Grade, check: CheckResult, number: str) -> dict[str, Any]:
         "status": "passed" if check.passed else "failed",
         "output": check_message(check),
         "visibility": "visible",
-        "tags": [grade.exercise, check.kind] + ([check.diagnosis] if check.diagnosis else []),
+        "tags": [grade.exercise, check.kind] + ([shown_diagnosis(check)] if shown_diagnosis(check) else []),
     }
 
 

@@ -3,7 +3,8 @@
 A check that failed because the code could not be run to the end (its diagnosis is an error kind: exception,
 timeout, crash, no_submission, ...) is an <error>; any other failed check is a <failure>. Points travel as
 properties, which readers ignore harmlessly. Messages are complete (CI logs are for instructors and the student
-who ran the command); characters XML 1.0 cannot hold are written as visible escapes such as \\x1b.
+who ran the command), except a check the exercise marks `hidden: true`, which one submission's JUnit (the student's
+CI) shows by name, status and points only; characters XML 1.0 cannot hold are written as visible escapes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from ..codes import ERROR_KINDS
-from ..result import CheckResult, Grade, StudentResult
+from ..result import HIDDEN_NOTE, CheckResult, Grade, StudentResult
 from .columns import points
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -21,7 +22,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def submission_junit(grades: Sequence[Grade], *, timestamp: str | None = None) -> str:
     """Render one submission's grades: a testsuite per exercise, classname = exercise id."""
-    suites = [_suite(grade.exercise, [grade], classname=lambda g: g.exercise, timestamp=timestamp) for grade in grades]
+    suites = [_suite(grade.exercise, [grade], classname=lambda g: g.exercise, timestamp=timestamp, reveal=False)
+              for grade in grades]
     return _document(suites)
 
 
@@ -50,7 +52,7 @@ def _outcome(check: CheckResult) -> str:
 
 
 def _suite(name: str, grades: list[Grade], *, classname: Callable[[Grade], str],
-           timestamp: str | None) -> ET.Element:
+           timestamp: str | None, reveal: bool = True) -> ET.Element:
     outcomes = [_outcome(c) for g in grades for c in g.checks] + ["error" for g in grades if not g.checks]
     suite = ET.Element("testsuite", name=_clean(name), tests=str(len(outcomes)),
                        failures=str(outcomes.count("failure")), errors=str(outcomes.count("error")),
@@ -61,7 +63,7 @@ def _suite(name: str, grades: list[Grade], *, classname: Callable[[Grade], str],
     _properties(suite, score=points(sum(g.score for g in grades)), max_score=points(sum(g.max_score for g in grades)))
     for grade in grades:
         for check in grade.checks:
-            _case(suite, grade, check, classname(grade))
+            _case(suite, grade, check, classname(grade), reveal=reveal)
         if not grade.checks:  # nothing to list: still say why the exercise was not graded
             case = ET.SubElement(suite, "testcase", classname=_clean(classname(grade)), name="(grading)",
                                  file=_clean(grade.submission), time="0")
@@ -72,7 +74,7 @@ def _suite(name: str, grades: list[Grade], *, classname: Callable[[Grade], str],
     return suite
 
 
-def _case(suite: ET.Element, grade: Grade, check: CheckResult, classname: str) -> None:
+def _case(suite: ET.Element, grade: Grade, check: CheckResult, classname: str, *, reveal: bool) -> None:
     case = ET.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(check.name),
                          file=_clean(grade.submission), time="0")
     error = grade.error
@@ -82,6 +84,9 @@ def _case(suite: ET.Element, grade: Grade, check: CheckResult, classname: str) -
         case.set("line", str(error.line))
     _properties(case, score=points(check.score), max_score=points(check.max_score))
     if outcome == "passed":
+        return
+    if check.hidden and not reveal:
+        ET.SubElement(case, outcome, message=HIDDEN_NOTE, type="hidden").text = HIDDEN_NOTE
         return
     first = check.message.split("\n", 1)[0]
     detail = check.message + (f"\n(on {check.trial})" if check.trial else "")

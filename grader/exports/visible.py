@@ -11,7 +11,7 @@ import re
 from pathlib import Path, PurePath
 
 from ..codes import DIAGNOSES, ERROR_KINDS
-from ..result import CheckResult, Grade
+from ..result import HIDDEN_NOTE, CheckResult, Grade
 
 # grader.inputs.Trial.label: "hidden trial 2 (seed 4243)" / "public trial 1 (seed 0)" / "the notebook's variables ..."
 _HIDDEN_LABEL = re.compile(r"\bhidden trial (\d+) \(seed -?\d+\)")
@@ -44,6 +44,8 @@ def check_message(check: CheckResult) -> str:
     """The feedback a student may see for one check: the full message unless it quotes a hidden trial."""
     if check.passed:
         return ""
+    if check.hidden:  # an instructor-only check: nothing of what it found, on any trial
+        return f"{check.name}: failed {HIDDEN_NOTE}"
     if not hidden_failure(check):
         where = f"\n(on {check.trial})" if check.trial else ""
         return unseeded(check.message) + where
@@ -52,6 +54,11 @@ def check_message(check: CheckResult) -> str:
     if check.mistake and "\n" in check.message:
         text += "\n" + check.message.split("\n", 1)[1]  # the exercise author's explanation quotes no values
     return text
+
+
+def shown_diagnosis(check: CheckResult) -> str | None:
+    """The diagnosis a student may see: none for a hidden check (it would tell what the check looks for)."""
+    return None if check.hidden else check.diagnosis
 
 
 def error_message(grade: Grade) -> str | None:

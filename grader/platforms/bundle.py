@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -20,7 +21,55 @@ from .install import SOURCE_DIR, TorchPin, write_grader_source
 # What an exercise may show a student; everything else (reference, trials.hidden, mistakes[].code) stays behind.
 PUBLIC_KEYS = ("schema", "id", "version", "title", "points", "prompt", "contract", "dims", "inputs", "trials",
                "probes", "checks", "mistakes", "starter", "notebook")
-PUBLIC_MISTAKE_KEYS = ("id", "diagnosis", "message", "checks")
+PUBLIC_MISTAKE_KEYS = ("id", "diagnosis", "message", "checks", "raises", "match")
+WITHHELD = {"t": "missing", "why": "withheld from the student bundle: only a hidden check reads it"}
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """What a bundle leaves out so that no hidden check's expected values (or the check itself) ship to students.
+
+    A hidden check is graded where the course is (batch, Gradescope); in the bundle it would have to be judged
+    against stored values, which the student can read. So the bundle drops it (its points too), the probes and
+    values that only hidden checks read, and the known mistakes that only hidden checks name.
+    """
+
+    checks: frozenset[str]
+    names: frozenset[str]
+    mistakes: frozenset[str]
+
+
+def _heads(paths: Sequence[str]) -> set[str]:
+    return {p.split(".")[1] if p.startswith("args.") and p.count(".") >= 1 else p.split(".")[0] for p in paths if p}
+
+
+def withheld(exercise: Exercise) -> Withheld:
+    """The hidden checks of `exercise`, and the names and mistakes that only they read."""
+    hidden = [c for c in exercise.checks if c.hidden]
+    shown = [c for c in exercise.checks if not c.hidden]
+    if hidden and not shown:
+        raise UsageError(f"{exercise.path}: every check of {exercise.id} is hidden, so a student bundle has nothing "
+                         f"to grade; leave it out (grade bundle EX ... names the exercises to ship)")
+    read = _heads([p for c in shown for p in (c.target, *c.targets, c.module)])
+    names = _heads([p for c in hidden for p in (c.target, *c.targets, c.module)]) - read
+    hidden_names = {c.name for c in hidden}
+    mistakes = {m.id for m in exercise.mistakes if m.checks and set(m.checks) <= hidden_names}
+    return Withheld(frozenset(hidden_names), frozenset(names), frozenset(mistakes))
+
+
+def _strip(stored: dict, leave: Withheld) -> dict:
+    """The stored expectations without what `leave` withholds."""
+    def values(found: dict | None) -> dict | None:
+        if found is None:
+            return None
+        return {"returns": {k: WITHHELD if k in leave.names else v for k, v in found["returns"].items()},
+                "args": {k: WITHHELD if k in leave.names else v for k, v in found["args"].items()},
+                "probes": {k: v for k, v in found["probes"].items() if k not in leave.names}}
+
+    trials = [{**t, "reference": values(t["reference"]),
+               "mistakes": {k: values(v) for k, v in t["mistakes"].items() if k not in leave.mistakes}}
+              for t in stored["trials"]]
+    return {**stored, "trials": trials}
 
 
 class _Dumper(yaml.SafeDumper):
@@ -43,6 +92,7 @@ def dump_yaml(data: dict, *, flow_leaves: bool = True) -> str:
 def public_exercise(exercise: Exercise, expected_name: str) -> dict:
     """The exercise's YAML data without anything that gives an answer away, pointing at its stored expectations."""
     raw = yaml.safe_load(exercise.path.read_text(encoding="utf-8"))
+    leave = withheld(exercise)
     data: dict = {}
     for key in PUBLIC_KEYS:
         if key not in raw:
@@ -51,7 +101,16 @@ def public_exercise(exercise: Exercise, expected_name: str) -> dict:
         if key == "trials":
             value = {"public": list(value["public"])}
         elif key == "mistakes":
-            value = [{k: m[k] for k in PUBLIC_MISTAKE_KEYS if k in m} for m in value]
+            value = [{k: m[k] for k in PUBLIC_MISTAKE_KEYS if k in m} for m in value if m["id"] not in leave.mistakes]
+            for mistake in value:
+                if "checks" in mistake:
+                    mistake["checks"] = [c for c in mistake["checks"] if c not in leave.checks]
+        elif key == "checks":
+            value = [raw_check for raw_check, check in zip(value, exercise.checks) if not check.hidden]
+        elif key == "points":
+            value = sum(c.points for c in exercise.checks if not c.hidden)
+        elif key == "probes":
+            value = {name: code for name, code in value.items() if name not in leave.names}
         data[key] = value
         if key == "trials":
             data["expected"] = expected_name
@@ -79,12 +138,16 @@ def write_bundle(settings: Settings, out: Path, *, exercise_ids: Sequence[str] =
     written: list[Path] = []
     for exercise in exercises:
         data_path = out / "exercises" / f"{exercise.path.stem}.expected.json"
-        stored = stored_data(exercise, build_oracle(exercise), max_elements=settings.limits.max_tensor_elements,
-                             timeout_s=settings.limits.timeout_s)
+        stored = _strip(stored_data(exercise, build_oracle(exercise), max_elements=settings.limits.max_tensor_elements,
+                                    timeout_s=settings.limits.timeout_s), withheld(exercise))
         _write(data_path, _json(stored), written)
         yaml_path = out / "exercises" / exercise.path.name
         header = (f"# {exercise.id}, as shipped to students: no reference, no hidden trials. Grading uses the\n"
                   f"# reference's values on the public trials, stored in {data_path.name}.\n")
+        hidden = [c for c in exercise.checks if c.hidden]
+        if hidden:
+            header += (f"# {len(hidden)} hidden check(s), {sum(c.points for c in hidden):g} point(s), are graded only "
+                       f"when the work is handed in.\n")
         _write(yaml_path, header + dump_yaml(public_exercise(exercise, data_path.name)), written)
         load_stored(parse_exercise(yaml_path))  # the bundle must grade: fail here, not in a student's hands
         _write(out / f"{exercise.id}.py", starter_text(exercise), written)
