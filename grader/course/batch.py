@@ -43,7 +43,8 @@ class Course:
     def __init__(self, settings: Settings, exercise_ids: tuple[str, ...], seed_base: int, *,
                  hide: tuple[Path, ...] = ()) -> None:
         self.settings, self.hide = settings, tuple(p for p in hide if _hideable(p))
-        self.exercises: dict[str, Exercise] = {e: load_exercise(settings.exercises_dir, e) for e in exercise_ids}
+        self.exercises: dict[str, Exercise] = {e: load_exercise(settings.exercises_dir, e, settings)
+                                                 for e in exercise_ids}
         self.seeds = {e: tuple(seed_base + i for i in range(self._hidden_count(x)))
                       for e, x in self.exercises.items()}
         self._hashes = {e: hashlib.sha256(x.path.read_bytes()).hexdigest() for e, x in self.exercises.items()}
@@ -114,7 +115,6 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
     queue = deque(jobs)
     busy: dict[Any, _Attempt] = {}
     deadlines: dict[Any, float] = {}
-    timeout_s = course.settings.limits.timeout_s
 
     def finish(job: Job, grade: Grade, started: float) -> Graded:
         files = [_shown(p, root) for p in job.files]
@@ -138,7 +138,8 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
         if isinstance(pending, Grade):
             return finish(job, pending, started)
         spawner.start(pending.plan)
-        busy[spawner], deadlines[spawner] = _Attempt(job, index, pending, started), answer_deadline(timeout_s)
+        deadline = answer_deadline(pending.plan.limits.timeout_s)  # the exercise's own timeout (Settings.for_exercise)
+        busy[spawner], deadlines[spawner] = _Attempt(job, index, pending, started), deadline
         course.expected(pending)  # computed here, once per exercise, while the child runs
         return None
 
