@@ -233,6 +233,7 @@ def _unknown_fixture(name: str, known: list[str], fixtures: Fixtures) -> str:
 def _limits(top: Fields, caps: Caps) -> dict:
     """limits: {timeout_s, memory_mb, output_limit_kb}: this exercise's own, each within the course's cap."""
     f = top.sub("limits", required=False)
+    f.declare(*EXERCISE_LIMITS)
     limits = {}
     for key, cap in EXERCISE_LIMITS.items():
         if f.has(key):
