@@ -514,3 +514,47 @@ def test_the_oracle_calls_course_fixtures_directly(tmp_path):
     f(x).backward()
     assert expected.reference["returns"]["g"]["data"] == x.grad.tolist()
     assert expected.reference["args"]["f"] == {"t": "object", "cls": "function"}
+
+
+# -- a class in batch, and the Gradescope zip --------------------------------------------------------------------------
+
+def test_a_batch_grades_with_course_fixtures_and_each_exercise_limit(tmp_path):
+    import json
+    import sqlite3
+    import subprocess
+    import sys
+
+    config = course(tmp_path, exercises={"ex01_forward.yaml": FORWARD, "ex03_double.yaml": SPIN})
+    submissions = tmp_path / "submissions"
+    for name, text in {"ann/ex01.py": "def forward(model, x):\n    return model(x), model.fc.weight.detach()\n",
+                       "ann/ex03.py": "def double(x):\n    while True:\n        pass\n"}.items():
+        (submissions / name).parent.mkdir(parents=True, exist_ok=True)
+        (submissions / name).write_text(text, encoding="utf-8")
+    book = tmp_path / "gradebook.sqlite"
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "--config", str(config),
+                           "--gradebook", str(book), "--workers", "1"], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    rows = {row[0]: row[1:] for row in sqlite3.connect(book).execute("SELECT exercise, status, report FROM grades")}
+    assert rows["ex01"][0] == "passed"
+    assert rows["ex03"][0] == "error"
+    assert "stopped after 1 s" in json.loads(rows["ex03"][1])["error"]["message"]
+
+
+def test_the_gradescope_zip_carries_the_course_fixtures(tmp_path):
+    import zipfile
+
+    from grader.platforms.gradescope import build_zip, grade_folder
+
+    config = course(tmp_path)
+    out = tmp_path / "autograder.zip"
+    names = build_zip(load_settings(config), ["ex01"], out, torch=torch_pin("2.13.0", None))
+    assert "course/fixtures.py" in names
+    unpacked = tmp_path / "source"
+    zipfile.ZipFile(out).extractall(unpacked)
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "ex01.py").write_text("def forward(model, x):\n    return model(x), model.fc.weight.detach()\n",
+                                        encoding="utf-8")
+    grades = grade_folder(load_settings(unpacked / "course" / "config.yaml"), submission)
+    assert [g.status for g in grades] == ["passed"], grades[0].checks

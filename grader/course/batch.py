@@ -19,6 +19,7 @@ from ..config import PACKAGE, Settings
 from ..errors import SubmissionNotFound
 from ..exercise import Exercise, load_exercise
 from ..grade import Pending, conclude, expectations, prepare, ungraded
+from ..inputs import BUILT_KINDS
 from ..result import Grade, GradeError
 from ..sandbox.pool import Launchers, answer_deadline
 from ..source import read_submission
@@ -47,7 +48,7 @@ class Course:
                                                  for e in exercise_ids}
         self.seeds = {e: tuple(seed_base + i for i in range(self._hidden_count(x)))
                       for e, x in self.exercises.items()}
-        self._hashes = {e: hashlib.sha256(x.path.read_bytes()).hexdigest() for e, x in self.exercises.items()}
+        self._hashes = {e: _exercise_hash(x) for e, x in self.exercises.items()}
         self._oracles: dict[str, Any] = {}
         self._expected: dict[str, list] = {}
         limits = settings.limits
@@ -74,6 +75,14 @@ class Course:
         if exercise_id not in self._expected:
             self._expected[exercise_id] = expectations(self.oracle(exercise_id), pending.trials, self.settings)
         return self._expected[exercise_id]
+
+
+def _exercise_hash(exercise: Exercise) -> str:
+    """What the exercise's grades depend on: its file, and the course's fixtures.py when it uses one."""
+    digest = hashlib.sha256(exercise.path.read_bytes())
+    if exercise.fixtures is not None and any(spec.kind in BUILT_KINDS for spec in exercise.inputs):
+        digest.update(exercise.fixtures.read_bytes())
+    return digest.hexdigest()
 
 
 def _hideable(folder: Path) -> bool:
