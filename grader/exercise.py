@@ -7,7 +7,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .codes import DIAGNOSES
 from .config import EXERCISE_LIMITS, Caps, Settings
@@ -162,7 +162,7 @@ def _dim(fields: Fields, name: str) -> tuple[int, int]:
     return (value[0], value[1])
 
 
-def _input(name: str, data: Any, line: int, *, path: Path, dims: dict, fixtures: Fixtures) -> InputSpec:
+def _input(name: str, data: Any, line: int, *, path: Path, dims: dict, fixtures: Callable[[], Fixtures]) -> InputSpec:
     f = Fields(data, path=path, where=f"inputs.{name}", error=ExerciseError, line=line)
     kinds = [k for k in INPUT_KINDS if f.has(k)]
     if not kinds:
@@ -205,16 +205,16 @@ def _input(name: str, data: Any, line: int, *, path: Path, dims: dict, fixtures:
         spec = InputSpec(name=name, kind=kind, choices=tuple(choices))
     elif kind == "fixture":
         fixture = f.req("fixture", str)
-        known = fixtures.builders()
-        f.check(fixture in known, "fixture", _unknown_fixture(fixture, known, fixtures))
+        known = fixtures().builders()
+        f.check(fixture in known, "fixture", _unknown_fixture(fixture, known, fixtures()))
         spec = InputSpec(name=name, kind=kind, fixture=fixture)
     elif kind == "callable":
         names = f.req("callable", list)
-        known = sorted(fixtures.functions)
+        known = sorted(fixtures().functions)
         f.check(len(names) > 0 and all(isinstance(n, str) for n in names), "callable",
                 "list the names of one or more functions")
         for each in names:
-            f.check(each in fixtures.functions, "callable", f"unknown function '{each}'; known: {', '.join(known)} "
+            f.check(each in known, "callable", f"unknown function '{each}'; known: {', '.join(known)} "
                                                             f"(define it in the course's fixtures.py)")
         spec = InputSpec(name=name, kind=kind, choices=tuple(names))
     else:
@@ -314,7 +314,11 @@ def _notebook(top: Fields, contract: Contract, inputs: tuple[InputSpec, ...]) ->
 
 def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
     """Load and validate one exercise file of the course `settings` describe (None: built-in fixtures, default caps)."""
-    fixtures = course_fixtures(settings.fixtures if settings is not None else None)
+    course_file = settings.fixtures if settings is not None else None
+
+    def fixtures() -> Fixtures:  # loaded (once per process) only for an exercise that names a fixture
+        return course_fixtures(course_file)
+
     top = Fields(load_yaml(path, ExerciseError), path=path, where="exercise", error=ExerciseError)
     schema = top.req("schema", int)
     if schema != SCHEMA:
@@ -384,7 +388,7 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
         probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
         notebook=_notebook(top, contract, inputs) if top.has("notebook") else None,
         expected=None if expected is None else path.parent / expected,
-        limits=_limits(top, settings.caps if settings is not None else Caps()), fixtures=fixtures.path,
+        limits=_limits(top, settings.caps if settings is not None else Caps()), fixtures=course_file,
     )
     top.done()
     return exercise

@@ -334,7 +334,8 @@ def test_a_function_of_arguments_is_no_fixture(tmp_path):
     config = course(tmp_path, exercises={"ex01_forward.yaml": text})
     settings = load_settings(config)
     line = _line_of(FIXTURES_PY, "def quartic")
-    with pytest.raises(ExerciseError, match=rf"'quartic' \(.*fixtures.py:{line}\) takes arguments.*callable: \[quartic\]"):
+    with pytest.raises(ExerciseError, match=rf"'quartic' \(.*fixtures.py:{line}\) takes arguments.*"
+                                            rf"callable: \[quartic\]"):
         load_exercise(settings.exercises_dir, "ex01", settings)
 
 
@@ -399,7 +400,8 @@ def test_a_fixture_that_fails_names_its_line(tmp_path):
     settings = load_settings(config)
     exercise = load_exercise(settings.exercises_dir, "ex01", settings)
     line = _line_of(FIXTURES_PY, "return TinyNet()")
-    with pytest.raises(ExerciseError, match=rf"fixtures.py:{line}: the fixture 'tiny_net' .* failed on seed 0: ValueError"):
+    with pytest.raises(ExerciseError, match=rf"fixtures.py:{line}: the fixture 'tiny_net' .* failed on seed 0: "
+                                            rf"ValueError"):
         build_inputs(exercise, 0)
 
 

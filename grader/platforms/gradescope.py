@@ -64,7 +64,8 @@ def build_zip(settings: Settings, exercise_ids: Sequence[str], out: Path, *, tor
     if not exercise_ids:
         raise UsageError("name the exercises this assignment grades: grade gradescope build ex01 ex02 -o autograder.zip")
     files = exercise_files(settings.exercises_dir)
-    exercises = [load_exercise(settings.exercises_dir, each, settings) for each in exercise_ids]  # validated, or a clear error
+    # validated, or a clear error
+    exercises = [load_exercise(settings.exercises_dir, each, settings) for each in exercise_ids]
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
         (stage / "setup.sh").write_text(SETUP_SH.format(torch=torch.pip_args, source=SOURCE_DIR), encoding="utf-8")

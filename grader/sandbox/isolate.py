@@ -5,8 +5,8 @@ its own, with its own /proc and a /dev holding only null, zero, full, random and
 session of its own. Each child: new user, mount, network, IPC and UTS namespaces: no network; no System V IPC
 or hostname shared with the machine or with other submissions; an empty read-only tmpfs over each hidden folder
 (the course's exercises and solutions) and over the /proc entries of pid 1 and of its own ancestors; /dev/null
-bound over each hidden file (the course's fixtures.py); every other mount read-only except the working folder and a private /dev/shm; a second user namespace then locks those
-mounts so the submission cannot undo them. Anything the kernel refuses leaves the weaker level and says so.
+bound over each hidden file (the course's fixtures.py); every other mount read-only except the working folder
+and a private /dev/shm; a second user namespace then locks those mounts so the submission cannot undo them. Anything the kernel refuses leaves the weaker level and says so.
 """
 
 from __future__ import annotations
