@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from .errors import ConfigError, UsageError
+from .fixtures import FILE_NAME as FIXTURES_FILE
 from .yamlfile import Fields, load_yaml
 
 CONFIG_NAME = "config.yaml"
@@ -28,6 +30,27 @@ class Limits:
     require: str = "baseline"  # the weakest isolation level grading may run at (LEVELS); below it, refuse
 
 
+# The limits an exercise's `limits:` may set for itself, each with the config.yaml key (under sandbox:) that caps it
+EXERCISE_LIMITS = {"timeout_s": "max_timeout_s", "memory_mb": "max_memory_mb", "output_limit_kb": "max_output_limit_kb"}
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The most an exercise's own `limits:` may ask for (config.yaml's sandbox.max_*), and where each was set."""
+
+    max_timeout_s: float = 60.0
+    max_memory_mb: int = 8192
+    max_output_limit_kb: int = 4096
+    config: Path | None = field(default=None, compare=False)  # where they were read, for messages only
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)  # cap -> its line in config.yaml, if set
+
+    def describe(self, cap: str) -> str:
+        """Where the cap comes from, for a message: 'sandbox.max_timeout_s: 60 (config.yaml:9)'."""
+        where = f"{self.config}:{self.lines[cap]}" if cap in self.lines else \
+            f"the default; set sandbox.{cap} in {self.config or 'config.yaml'} to change it"
+        return f"sandbox.{cap}: {getattr(self, cap):g} ({where})"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Course-wide defaults: where exercises live, sandbox limits, tolerances, hidden trials."""
@@ -39,6 +62,9 @@ class Settings:
     rtol: float = 1e-4
     atol: float = 1e-6
     hidden_trials: int = 3
+    fixtures: Path | None = None  # the course's fixtures.py, if it has one (grader.fixtures loads it)
+    caps: Caps = Caps()
+    overridden: frozenset[str] = frozenset()  # limits set on the command line: they win over an exercise's own
 
     def with_overrides(self, **changes: object) -> "Settings":
         """Apply command-line options given as keyword arguments; None means 'not given'."""
@@ -46,7 +72,17 @@ class Settings:
         limit_keys = {f.name for f in dataclasses.fields(Limits)}
         limits = dataclasses.replace(self.limits, **{k: v for k, v in given.items() if k in limit_keys})
         rest = {k: v for k, v in given.items() if k not in limit_keys}
-        return dataclasses.replace(self, limits=limits, **rest)
+        return dataclasses.replace(self, limits=limits, overridden=self.overridden | (given.keys() & limit_keys),
+                                   **rest)
+
+    def for_exercise(self, limits: Mapping[str, float]) -> "Settings":
+        """These settings with an exercise's own `limits:` in place of the course's sandbox values.
+
+        The one place that says which limits grade an exercise: its own (checked against the caps when it was
+        loaded), else the course's; a limit given on the command line wins over both. Applying it twice is harmless.
+        """
+        own = {key: value for key, value in limits.items() if key not in self.overridden}
+        return dataclasses.replace(self, limits=dataclasses.replace(self.limits, **own)) if own else self
 
 
 PACKAGE = Path(__file__).resolve().parent  # the installed grader package: never written to, never hidden
@@ -139,6 +175,7 @@ def load_settings(path: Path | None) -> Settings:
                   f"must be one of {', '.join(LEVELS)} (weakest first), not {limits.require!r}")
     for key in ("timeout_s", "memory_mb", "output_limit_kb", "result_limit_mb", "max_tensor_elements"):
         sandbox.check(getattr(limits, key) > 0, key, "must be greater than 0")
+    caps = _caps(sandbox, limits, path)
     sandbox.done()
 
     tolerance = top.sub("tolerance", required=False)
@@ -147,6 +184,36 @@ def load_settings(path: Path | None) -> Settings:
     tolerance.check(rtol >= 0, "rtol", "must be 0 or more")
     tolerance.check(atol >= 0, "atol", "must be 0 or more")
     tolerance.done()
+    fixtures = _fixtures(top, root)
     top.done()
     return Settings(root=root, exercises_dir=exercises_dir, solutions_dir=solutions_dir, limits=limits,
-                    rtol=rtol, atol=atol, hidden_trials=hidden)
+                    rtol=rtol, atol=atol, hidden_trials=hidden, fixtures=fixtures, caps=caps)
+
+
+def _caps(sandbox: Fields, limits: Limits, path: Path) -> Caps:
+    """sandbox.max_*: how far an exercise may raise its own limits; the course's own values must fit under them."""
+    defaults = Caps()
+    caps = Caps(
+        max_timeout_s=sandbox.opt("max_timeout_s", float, defaults.max_timeout_s),
+        max_memory_mb=sandbox.opt("max_memory_mb", int, defaults.max_memory_mb),
+        max_output_limit_kb=sandbox.opt("max_output_limit_kb", int, defaults.max_output_limit_kb),
+        config=path, lines={cap: sandbox.line_of(cap) for cap in EXERCISE_LIMITS.values() if sandbox.has(cap)},
+    )
+    for key, cap in EXERCISE_LIMITS.items():
+        sandbox.check(getattr(caps, cap) > 0, cap, "must be greater than 0")
+        sandbox.check(getattr(limits, key) <= getattr(caps, cap), key if sandbox.has(key) else cap,
+                      f"the course's {key} ({getattr(limits, key):g}) is above its cap {caps.describe(cap)}; "
+                      f"raise sandbox.{cap} or lower sandbox.{key}")
+    return caps
+
+
+def _fixtures(top: Fields, root: Path) -> Path | None:
+    """The course's fixtures file: config.yaml's `fixtures:` (relative to the course folder), else fixtures.py there."""
+    named = top.opt("fixtures", str, None)
+    if named is None:
+        default = root / FIXTURES_FILE
+        return default if default.is_file() else None
+    path = root / named
+    top.check(path.is_file(), "fixtures", f"{path} is not a file; name the course's fixtures file, relative to the "
+                                          f"course folder ({root})")
+    return path

@@ -7,17 +7,19 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .codes import DIAGNOSES, ERROR_KINDS
+from .config import EXERCISE_LIMITS, Caps, Settings
 from .errors import ExerciseError, UsageError
+from .fixtures import Fixtures, course_fixtures
 from .yamlfile import Fields, each_item, load_yaml
 
 SCHEMA = 1
 ID_PATTERN = re.compile(r"^ex\d{2}$")
 DTYPES = ("float32", "float64", "int64", "bool")
 DISTRIBUTIONS = ("normal", "uniform", "ones", "zeros", "eye", "bernoulli", "randint", "arange")
-INPUT_KINDS = ("tensor", "float", "int", "choice", "fixture", "value")
+INPUT_KINDS = ("tensor", "float", "int", "choice", "fixture", "callable", "value")
 TENSOR_OPTIONS = ("dtype", "dist", "low", "high", "mean", "std", "p", "requires_grad", "scale_log10")
 CHECK_KINDS = ("value", "grad", "shape", "requires_grad", "is_leaf", "grad_fn", "trainable", "optimizer",
                "unmutated", "not_aliased", "no_autograd", "equal")
@@ -46,7 +48,7 @@ class InputSpec:
     requires_grad: bool = False
     scale_log10: tuple[float, float] | None = None
     fixture: str = ""
-    choices: tuple = ()
+    choices: tuple = ()  # for `callable`: the names of the functions, one chosen per trial
     value: Any = None
 
 
@@ -126,6 +128,8 @@ class Exercise:
     starter: str = ""
     notebook: "NotebookNames | None" = None
     expected: Path | None = None  # a student bundle: the reference's stored values on the public trials, no code
+    limits: dict = field(default_factory=dict)  # its own timeout_s, memory_mb, output_limit_kb (Settings.for_exercise)
+    fixtures: Path | None = None  # the course's fixtures.py its fixture and callable inputs may name
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -133,7 +137,8 @@ class Exercise:
 
     def public(self) -> "Exercise":
         """What a sandboxed child may know: the contract, inputs and probes; no reference, checks or mistakes."""
-        return dataclasses.replace(self, prompt="", reference=Code("", 0), checks=(), mistakes=(), starter="")
+        return dataclasses.replace(self, prompt="", reference=Code("", 0), checks=(), mistakes=(), starter="",
+                                   fixtures=None)
 
 
 def _code(fields: Fields, key: str, function: str, what: str) -> Code:
@@ -161,7 +166,7 @@ def _dim(fields: Fields, name: str) -> tuple[int, int]:
     return (value[0], value[1])
 
 
-def _input(name: str, data: Any, line: int, *, path: Path, dims: dict) -> InputSpec:
+def _input(name: str, data: Any, line: int, *, path: Path, dims: dict, fixtures: Callable[[], Fixtures]) -> InputSpec:
     f = Fields(data, path=path, where=f"inputs.{name}", error=ExerciseError, line=line)
     kinds = [k for k in INPUT_KINDS if f.has(k)]
     if not kinds:
@@ -203,15 +208,46 @@ def _input(name: str, data: Any, line: int, *, path: Path, dims: dict) -> InputS
         f.check(len(choices) > 0, "choice", "must list at least one value")
         spec = InputSpec(name=name, kind=kind, choices=tuple(choices))
     elif kind == "fixture":
-        from .fixtures import FIXTURES
-
         fixture = f.req("fixture", str)
-        f.check(fixture in FIXTURES, "fixture", f"unknown fixture; known: {', '.join(sorted(FIXTURES))}")
+        known = fixtures().builders()
+        f.check(fixture in known, "fixture", _unknown_fixture(fixture, known, fixtures()))
         spec = InputSpec(name=name, kind=kind, fixture=fixture)
+    elif kind == "callable":
+        names = f.req("callable", list)
+        known = sorted(fixtures().functions)
+        f.check(len(names) > 0 and all(isinstance(n, str) for n in names), "callable",
+                "list the names of one or more functions")
+        for each in names:
+            f.check(each in known, "callable", f"unknown function '{each}'; known: {', '.join(known)} "
+                                                            f"(define it in the course's fixtures.py)")
+        spec = InputSpec(name=name, kind=kind, choices=tuple(names))
     else:
         spec = InputSpec(name=name, kind=kind, value=f.req("value", (int, float, bool, str, list)))
     f.done()
     return spec
+
+
+def _unknown_fixture(name: str, known: list[str], fixtures: Fixtures) -> str:
+    if name in fixtures.functions:  # a function of arguments: the callable kind passes it, uncalled
+        return (f"'{name}' ({fixtures.defined.get(name, '?')}) takes arguments, but a fixture is called with none; "
+                f"pass the function itself with {{callable: [{name}]}}")
+    return f"unknown fixture '{name}'; known: {', '.join(known)} (define it in the course's fixtures.py)"
+
+
+def _limits(top: Fields, caps: Caps) -> dict:
+    """limits: {timeout_s, memory_mb, output_limit_kb}: this exercise's own, each within the course's cap."""
+    f = top.sub("limits", required=False)
+    f.declare(*EXERCISE_LIMITS)
+    limits = {}
+    for key, cap in EXERCISE_LIMITS.items():
+        if f.has(key):
+            value = f.req(key, float if key == "timeout_s" else int)
+            f.check(value > 0, key, "must be greater than 0")
+            f.check(value <= getattr(caps, cap), key, f"{value:g} is above the course's cap {caps.describe(cap)}; "
+                                                      f"lower it here or raise the cap")
+            limits[key] = value
+    f.done()
+    return limits
 
 
 def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: tuple) -> Check:
@@ -308,8 +344,13 @@ def _notebook(top: Fields, contract: Contract, inputs: tuple[InputSpec, ...]) ->
     return NotebookNames(args=mapped["args"], returns=mapped["returns"])
 
 
-def parse_exercise(path: Path) -> Exercise:
-    """Load and validate one exercise file."""
+def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
+    """Load and validate one exercise file of the course `settings` describe (None: built-in fixtures, default caps)."""
+    course_file = settings.fixtures if settings is not None else None
+
+    def fixtures() -> Fixtures:  # loaded (once per process) only for an exercise that names a fixture
+        return course_fixtures(course_file)
+
     top = Fields(load_yaml(path, ExerciseError), path=path, where="exercise", error=ExerciseError)
     schema = top.req("schema", int)
     if schema != SCHEMA:
@@ -333,8 +374,8 @@ def parse_exercise(path: Path) -> Exercise:
     dims_f = top.sub("dims", required=False)
     dims = {name: _dim(dims_f, name) for name in list(dims_f.data)}
     inputs_f = top.sub("inputs")
-    inputs = tuple(_input(name, inputs_f.data[name], inputs_f.line_of(name), path=path, dims=dims)
-                   for name in inputs_f.data)
+    inputs = tuple(_input(name, inputs_f.data[name], inputs_f.line_of(name), path=path, dims=dims,
+                          fixtures=fixtures) for name in inputs_f.data)
     inputs_f._read.update(inputs_f.data)
     top.check(len(inputs) > 0, "inputs", "an exercise needs at least one input")
 
@@ -381,6 +422,7 @@ def parse_exercise(path: Path) -> Exercise:
         probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
         notebook=_notebook(top, contract, inputs) if top.has("notebook") else None,
         expected=None if expected is None else path.parent / expected,
+        limits=_limits(top, settings.caps if settings is not None else Caps()), fixtures=course_file,
     )
     top.done()
     return exercise
@@ -399,8 +441,8 @@ def exercise_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def load_exercise(folder: Path, exercise_id: str) -> Exercise:
-    """Find and load the exercise with this id."""
+def load_exercise(folder: Path, exercise_id: str, settings: Settings | None = None) -> Exercise:
+    """Find and load the exercise with this id (of the course `settings` describe: see parse_exercise)."""
     files = exercise_files(folder)
     if exercise_id not in files:
         import difflib
@@ -408,4 +450,4 @@ def load_exercise(folder: Path, exercise_id: str) -> Exercise:
         close = difflib.get_close_matches(exercise_id, list(files), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise UsageError(f"no exercise '{exercise_id}' in {folder}{hint}; run 'grade list' to see them")
-    return parse_exercise(files[exercise_id])
+    return parse_exercise(files[exercise_id], settings)

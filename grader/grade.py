@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .exercise import Check, Exercise
-from .inputs import Trial, make_trials
+from .inputs import Trial, make_trials, pack_built
 from .result import CheckResult, Grade, GradeError
 from .sandbox.protocol import SANDBOX_NOTE
 from .source import Submission, units_for
@@ -54,11 +54,13 @@ def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
             seeds: tuple[int, ...], hide: tuple[Path, ...] = ()) -> Grade | Pending:
     """The child's plan for this submission, or at once its Grade when it cannot run at all.
 
-    The child never sees the exercises and solutions folders, nor the folders in `hide`, where the kernel allows.
+    The child never sees the exercises and solutions folders, the course's fixtures.py, nor the folders in `hide`,
+    where the kernel allows. The exercise's own limits apply (Settings.for_exercise), here and when judging.
     """
     from .sandbox.child import ChildPlan
     from .sandbox.runner import new_workdir
 
+    settings = settings.for_exercise(exercise.limits)
     trials = make_trials(exercise.public_seeds, seeds)
     base = dict(exercise=exercise.id, title=exercise.title, version=exercise.version,
                 submission=str(submission.path), public_seeds=exercise.public_seeds, hidden_seeds=seeds)
@@ -67,22 +69,34 @@ def prepare(exercise: Exercise, submission: Submission, settings: Settings, *,
         return Grade(checks=_all_failed(exercise, error), error=error, **base)
     plan = ChildPlan(units=units_for(submission, exercise.id), notebook=submission.cells is not None,
                      exercise=exercise.public(), trials=trials, limits=settings.limits, workdir=new_workdir(),
-                     hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir, *hide)),
+                     hidden=tuple(str(p) for p in (settings.exercises_dir, settings.solutions_dir, *hide,
+                                                   *fixture_files(exercise.fixtures, settings.fixtures))),
                      count_whole_run=any(check.kind == "no_autograd" for check in exercise.checks),
-                     notebook_dims=exercise.expected is None)
+                     notebook_dims=exercise.expected is None, built=pack_built(exercise, trials))
     return Pending(exercise, submission, settings, trials, plan, base)
+
+
+def fixture_files(*paths: Path | None) -> tuple[Path, ...]:
+    """A course's fixtures file and any compiled copy of it in __pycache__ beside it: what the child must not read."""
+    found: list[Path] = []
+    for path in dict.fromkeys(p.resolve() for p in paths if p is not None):
+        found += [path, *sorted((path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"))]
+    return tuple(found)
 
 
 def expectations(oracle: Any, trials: tuple[Trial, ...], settings: Settings, *,
                  dims: dict[str, int] | None = None) -> list:
-    """The reference's values for each trial: the same for every submission given the same seeds (and dims)."""
+    """The reference's values for each trial: the same for every submission given the same seeds (and dims).
+
+    The reference and the mistakes run within the exercise's own timeout (Settings.for_exercise).
+    """
     from .oracle import expect
     from .validate import check_vacuous
 
-    limits = settings.limits
+    limits = settings.for_exercise(oracle.exercise.limits).limits
     found = [expect(oracle, trial, max_elements=limits.max_tensor_elements, timeout_s=limits.timeout_s, dims=dims)
              for trial in trials]
-    if getattr(oracle, "exercise", None) is not None and oracle.exercise.expected is None:
+    if oracle.exercise.expected is None:
         check_vacuous(oracle.exercise, found)  # a bundle's stored values were checked when the bundle was made
     return found
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
+from .errors import ExerciseError
 from .exercise import Exercise, InputSpec
-from .fixtures import FIXTURES
+from .fixtures import course_fixtures
+
+BUILT_KINDS = ("fixture", "callable")  # inputs the grading process builds from fixtures and ships to the child
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,31 @@ def _tensor(spec: InputSpec, dims: dict[str, int], gen: Any, rng: random.Random)
     return t.to(dtype).requires_grad_(spec.requires_grad)
 
 
-def build_inputs(exercise: Exercise, seed: int, dims: dict[str, int] | None = None) -> dict[str, Any]:
+def _call_fixture(exercise: Exercise, spec: InputSpec, fixture: Any, seed: int) -> Any:
+    """What the fixture builds; one that raises is the instructor's error, named with its file and line."""
+    try:
+        return fixture()
+    except Exception as exc:  # noqa: BLE001 - trusted code, but its failure must name where it is
+        import traceback
+
+        code = fixture.__code__
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == code.co_filename]
+        line = frames[-1].lineno if frames else code.co_firstlineno
+        raise ExerciseError(f"{code.co_filename}:{line}: the fixture '{spec.fixture}' (input '{spec.name}' of "
+                            f"{exercise.path}) failed on seed {seed}: {type(exc).__name__}: {exc}") from None
+
+
+def build_inputs(exercise: Exercise, seed: int, dims: dict[str, int] | None = None, *,
+                 built: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Make every argument for a trial, in declared order, deterministically from `seed`.
 
     `dims` fixes some dimension sizes (within their declared ranges) instead of drawing them from the seed.
+    `built`: the fixture and callable inputs, as the grading process built them (the child never loads fixtures).
     """
     import torch
+
+    functions = course_fixtures(exercise.fixtures).functions if built is None and any(
+        spec.kind in BUILT_KINDS for spec in exercise.inputs) else {}
 
     rng = random.Random(seed)
     drawn = {name: rng.randint(low, high) for name, (low, high) in exercise.dims.items()}
@@ -77,10 +99,39 @@ def build_inputs(exercise: Exercise, seed: int, dims: dict[str, int] | None = No
             values[spec.name] = rng.randint(spec.params["low"], spec.params["high"])
         elif spec.kind == "choice":
             values[spec.name] = rng.choice(spec.choices)
+        elif spec.kind == "callable":
+            chosen = rng.choice(spec.choices)  # drawn on both sides, so the later inputs' draws stay in step
+            values[spec.name] = built[spec.name] if built is not None else functions[chosen]
+        elif spec.kind == "fixture" and built is not None:
+            values[spec.name] = built[spec.name]
         elif spec.kind == "fixture":
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
-                values[spec.name] = FIXTURES[spec.fixture]()
+                values[spec.name] = _call_fixture(exercise, spec, functions[spec.fixture], seed)
         else:
             values[spec.name] = spec.value
     return values
+
+
+def pack_built(exercise: Exercise, trials: tuple[Trial, ...]) -> tuple[bytes, ...]:
+    """Each trial's fixture and callable inputs, built here and serialized for the child (empty when it has none).
+
+    cloudpickle carries what the course's fixtures.py defines by value (grader.fixtures registers it), so the child
+    loads the objects without the file, which it cannot see. The direction is only ever grader -> child.
+    """
+    if not any(spec.kind in BUILT_KINDS for spec in exercise.inputs):
+        return ()
+    import cloudpickle
+
+    kinds = {spec.name: spec.kind for spec in exercise.inputs}
+    packed = []
+    for trial in trials:
+        values = build_inputs(exercise, trial.seed)
+        chosen = {name: value for name, value in values.items() if kinds[name] in BUILT_KINDS}
+        try:
+            packed.append(cloudpickle.dumps(chosen))
+        except Exception as exc:  # noqa: BLE001 - an object that cannot travel is the fixture's fault
+            raise ExerciseError(f"{exercise.path}: the input(s) {', '.join(chosen)} cannot be sent to the sandbox: "
+                                f"{type(exc).__name__}: {exc}; make the fixtures return plain torch objects (modules, "
+                                f"tensors) and functions") from None
+    return tuple(packed)

@@ -139,8 +139,8 @@ def test_unknown_sandbox_key_suggests(tmp_path):
     message = error_of(path)
     assert message.startswith(f"{path}:4: unknown key 'memory_mbs' in config.sandbox")
     assert "(did you mean 'memory_mb'?)" in message
-    assert ("known keys: max_tensor_elements, memory_mb, output_limit_kb, pid_namespace, require, "
-            "result_limit_mb, timeout_s") in message
+    assert ("known keys: max_memory_mb, max_output_limit_kb, max_tensor_elements, max_timeout_s, memory_mb, "
+            "output_limit_kb, pid_namespace, require, result_limit_mb, timeout_s") in message
 
 
 def test_unknown_tolerance_key_suggests(tmp_path):

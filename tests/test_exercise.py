@@ -351,7 +351,7 @@ def test_input_with_no_kind(tmp_path):
     text = edit(BASE, "c: {value: 3}", "c: {}")
     message, path = rejected(tmp_path, text)
     assert_at(message, path, line_of(text, "c: {}"),
-              "inputs.c needs exactly one of: tensor, float, int, choice, fixture, value")
+              "inputs.c needs exactly one of: tensor, float, int, choice, fixture, callable, value")
 
 
 def test_input_with_two_kinds(tmp_path):
@@ -644,7 +644,7 @@ def test_empty_choice(tmp_path):
 def test_unknown_fixture(tmp_path):
     text = edit(BASE, "m: {fixture: small_convnet}", "m: {fixture: resnet18}")
     message, path = rejected(tmp_path, text)
-    assert_at(message, path, line_of(text, "m: {fixture"), "inputs.m.fixture: unknown fixture; known: small_convnet")
+    assert_at(message, path, line_of(text, "m: {fixture"), "inputs.m.fixture: unknown fixture 'resnet18'; known: small_convnet, small_mlp")
 
 
 def test_value_input_of_wrong_type(tmp_path):

@@ -86,7 +86,7 @@ def classroom_init_command(folder: Path, exercise_ids: tuple[str, ...], grader_s
         known = exercise_files(settings.exercises_dir)
         for each in exercise_ids:
             if each not in known:
-                load_exercise(settings.exercises_dir, each)  # raises the "did you mean" usage error
+                load_exercise(settings.exercises_dir, each, settings)  # raises the "did you mean" usage error
         target = write_workflow(root, list(exercise_ids) or list(known), torch=torch_pin(torch_version, torch_index),
                                 grader_spec=grader_spec, python_version=python_version, force=force)
     except GraderError as error:

@@ -49,7 +49,7 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
             raise UsageError("grade all needs the file to grade: grade all homework.ipynb")
         ids = list(exercise_files(settings.exercises_dir)) if every else [exercise_id]
         if not every and exercise_id not in exercise_files(settings.exercises_dir):
-            load_exercise(settings.exercises_dir, exercise_id)  # raises the "did you mean" usage error
+            load_exercise(settings.exercises_dir, exercise_id, settings)  # raises the "did you mean" usage error
         import torch  # noqa: F401 - imported once, before the fork, so the launcher and its children share it
 
         from ..sandbox.spawner import Spawner
@@ -59,7 +59,7 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
         grades = []
         with Spawner() as spawner:
             for each in ids:
-                exercise = load_exercise(settings.exercises_dir, each)
+                exercise = load_exercise(settings.exercises_dir, each, settings)
                 path = submission if submission else find_submission(exercise.id, Path.cwd())
                 source = read_submission(path)
                 count = hidden if hidden is not None else (
@@ -156,7 +156,7 @@ def list_command(config: Path | None) -> None:
     try:
         settings = _settings(config)
         for exercise_id, path in exercise_files(settings.exercises_dir).items():
-            exercise = parse_exercise(path)
+            exercise = parse_exercise(path, settings)
             click.echo(f"{exercise_id}  {exercise.title}  ({exercise.points:g} points)")
     except GraderError as error:
         _fail(error)
@@ -170,7 +170,8 @@ def show_command(exercise_id: str, config: Path | None) -> None:
     from ..exercise import load_exercise
 
     try:
-        exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
+        settings = _settings(config)
+        exercise = load_exercise(settings.exercises_dir, exercise_id, settings)
     except GraderError as error:
         _fail(error)
         return
@@ -192,7 +193,8 @@ def start_command(exercise_id: str, notebook: bool, force: bool, config: Path | 
     from ..exercise import load_exercise
 
     try:
-        exercise = load_exercise(_settings(config).exercises_dir, exercise_id)
+        settings = _settings(config)
+        exercise = load_exercise(settings.exercises_dir, exercise_id, settings)
         target = outside_package(Path.cwd() / f"{exercise.id}{'.ipynb' if notebook else '.py'}", "the starter")
         if target.exists() and not force:
             raise UsageError(f"{target.name} already exists; keeping your work. Use --force to overwrite it.")

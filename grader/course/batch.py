@@ -19,6 +19,7 @@ from ..config import PACKAGE, Settings
 from ..errors import SubmissionNotFound
 from ..exercise import Exercise, load_exercise
 from ..grade import Pending, conclude, expectations, prepare, ungraded
+from ..inputs import BUILT_KINDS
 from ..result import Grade, GradeError
 from ..sandbox.pool import Launchers, answer_deadline
 from ..source import read_submission
@@ -43,10 +44,11 @@ class Course:
     def __init__(self, settings: Settings, exercise_ids: tuple[str, ...], seed_base: int, *,
                  hide: tuple[Path, ...] = ()) -> None:
         self.settings, self.hide = settings, tuple(p for p in hide if _hideable(p))
-        self.exercises: dict[str, Exercise] = {e: load_exercise(settings.exercises_dir, e) for e in exercise_ids}
+        self.exercises: dict[str, Exercise] = {e: load_exercise(settings.exercises_dir, e, settings)
+                                                 for e in exercise_ids}
         self.seeds = {e: tuple(seed_base + i for i in range(self._hidden_count(x)))
                       for e, x in self.exercises.items()}
-        self._hashes = {e: hashlib.sha256(x.path.read_bytes()).hexdigest() for e, x in self.exercises.items()}
+        self._hashes = {e: _exercise_hash(x) for e, x in self.exercises.items()}
         self._oracles: dict[str, Any] = {}
         self._expected: dict[str, list] = {}
         limits = settings.limits
@@ -73,6 +75,14 @@ class Course:
         if exercise_id not in self._expected:
             self._expected[exercise_id] = expectations(self.oracle(exercise_id), pending.trials, self.settings)
         return self._expected[exercise_id]
+
+
+def _exercise_hash(exercise: Exercise) -> str:
+    """What the exercise's grades depend on: its file, and the course's fixtures.py when it uses one."""
+    digest = hashlib.sha256(exercise.path.read_bytes())
+    if exercise.fixtures is not None and any(spec.kind in BUILT_KINDS for spec in exercise.inputs):
+        digest.update(exercise.fixtures.read_bytes())
+    return digest.hexdigest()
 
 
 def _hideable(folder: Path) -> bool:
@@ -114,7 +124,6 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
     queue = deque(jobs)
     busy: dict[Any, _Attempt] = {}
     deadlines: dict[Any, float] = {}
-    timeout_s = course.settings.limits.timeout_s
 
     def finish(job: Job, grade: Grade, started: float) -> Graded:
         files = [_shown(p, root) for p in job.files]
@@ -138,7 +147,8 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
         if isinstance(pending, Grade):
             return finish(job, pending, started)
         spawner.start(pending.plan)
-        busy[spawner], deadlines[spawner] = _Attempt(job, index, pending, started), answer_deadline(timeout_s)
+        deadline = answer_deadline(pending.plan.limits.timeout_s)  # the exercise's own timeout (Settings.for_exercise)
+        busy[spawner], deadlines[spawner] = _Attempt(job, index, pending, started), deadline
         course.expected(pending)  # computed here, once per exercise, while the child runs
         return None
 

@@ -73,7 +73,7 @@ def check_all(settings: Settings) -> Iterator[Line]:
 def _check_each(settings: Settings, spawner: Spawner) -> Iterator[Line]:
     for exercise_id, path in exercise_files(settings.exercises_dir).items():
         try:
-            exercise = parse_exercise(path)
+            exercise = parse_exercise(path, settings)
             oracle = build_oracle(exercise)
         except ExerciseError as error:
             yield Line(False, f"{exercise_id}: {error.message}")

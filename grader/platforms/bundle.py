@@ -7,20 +7,21 @@ bundle, the oracle runs here, once, on the public trials, and its values go besi
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from ..config import Settings, load_settings
+from ..config import EXERCISE_LIMITS, Settings, load_settings
 from ..errors import UsageError
 from ..exercise import Exercise, exercise_files, load_exercise, parse_exercise
 from .install import SOURCE_DIR, TorchPin, write_grader_source
 
 # What an exercise may show a student; everything else (reference, trials.hidden, mistakes[].code) stays behind.
 PUBLIC_KEYS = ("schema", "id", "version", "title", "points", "prompt", "contract", "dims", "inputs", "trials",
-               "probes", "checks", "mistakes", "starter", "notebook")
+               "probes", "checks", "mistakes", "starter", "notebook", "limits")
 PUBLIC_MISTAKE_KEYS = ("id", "diagnosis", "message", "checks", "raises", "match")
 WITHHELD = {"t": "missing", "why": "withheld from the student bundle: only a hidden check reads it"}
 
@@ -134,12 +135,18 @@ def write_bundle(settings: Settings, out: Path, *, exercise_ids: Sequence[str] =
     if out.exists() and any(out.iterdir()) and not force:
         raise UsageError(f"{out} is not empty; choose a new folder or add --force to write over the bundle there")
     ids = list(exercise_ids) or list(exercise_files(settings.exercises_dir))
-    exercises = [load_exercise(settings.exercises_dir, each) for each in ids]
+    exercises = [load_exercise(settings.exercises_dir, each, settings) for each in ids]
     written: list[Path] = []
+    header = ("# Settings for grading your work in this folder (`grade` finds this file from here).\n"
+              "# Hidden trials (hidden_trials: 0 here) run when your work is graded with the instructor's course.\n")
+    _write(out / "config.yaml", header + config_text(settings, hidden_trials=0, for_students=True), written)
+    copy_fixtures(settings, out, written)  # the grader builds the exercises' fixture inputs from it, there too
+    shipped = load_settings(out / "config.yaml")  # proves the copy is a config this grader reads
     for exercise in exercises:
         data_path = out / "exercises" / f"{exercise.path.stem}.expected.json"
-        stored = _strip(stored_data(exercise, build_oracle(exercise), max_elements=settings.limits.max_tensor_elements,
-                                    timeout_s=settings.limits.timeout_s), withheld(exercise))
+        limits = settings.for_exercise(exercise.limits).limits
+        stored = _strip(stored_data(exercise, build_oracle(exercise), max_elements=limits.max_tensor_elements,
+                                    timeout_s=limits.timeout_s), withheld(exercise))
         _write(data_path, _json(stored), written)
         yaml_path = out / "exercises" / exercise.path.name
         header = (f"# {exercise.id}, as shipped to students: no reference, no hidden trials. Grading uses the\n"
@@ -149,16 +156,24 @@ def write_bundle(settings: Settings, out: Path, *, exercise_ids: Sequence[str] =
             header += (f"# {len(hidden)} hidden check(s), {sum(c.points for c in hidden):g} point(s), are graded only "
                        f"when the work is handed in.\n")
         _write(yaml_path, header + dump_yaml(public_exercise(exercise, data_path.name)), written)
-        load_stored(parse_exercise(yaml_path))  # the bundle must grade: fail here, not in a student's hands
+        load_stored(parse_exercise(yaml_path, shipped))  # the bundle must grade: fail here, not in a student's hands
         _write(out / f"{exercise.id}.py", starter_text(exercise), written)
         _write(out / "notebooks" / f"{exercise.id}.ipynb", starter_notebook(exercise), written)
-    header = ("# Settings for grading your work in this folder (`grade` finds this file from here).\n"
-              "# Hidden trials (hidden_trials: 0 here) run when your work is graded with the instructor's course.\n")
-    _write(out / "config.yaml", header + config_text(settings, hidden_trials=0, for_students=True), written)
-    load_settings(out / "config.yaml")  # proves the copy is a config this grader reads
     _write(out / "README.md", _readme(exercises, torch), written)
     written += write_grader_source(out / SOURCE_DIR)
     return written
+
+
+def copy_fixtures(settings: Settings, course: Path, written: list[Path]) -> None:
+    """Copy the course's fixtures file as fixtures.py beside the copy's config.yaml, where the grader looks for it.
+
+    Students receive it (they run the grader themselves); the sandboxed child never reads it, there as here.
+    """
+    if settings.fixtures is not None:
+        target = course / "fixtures.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(settings.fixtures, target)
+        written.append(target)
 
 
 def _json(data: dict) -> str:
@@ -174,6 +189,7 @@ def config_text(settings: Settings, *, hidden_trials: int, for_students: bool = 
     sandbox strength (`require`), which is there for grading other people's code.
     """
     sandbox = dataclasses.asdict(settings.limits)  # every limit config.yaml knows, under the same names
+    sandbox.update({cap: getattr(settings.caps, cap) for cap in EXERCISE_LIMITS.values()})  # exercises' limits fit
     if for_students:
         sandbox.pop("require", None)
     data = {"schema": 1, "exercises_dir": "exercises", "hidden_trials": hidden_trials, "sandbox": sandbox,

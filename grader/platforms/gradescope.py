@@ -59,12 +59,13 @@ exit 0
 
 def build_zip(settings: Settings, exercise_ids: Sequence[str], out: Path, *, torch: TorchPin) -> list[str]:
     """Write the autograder zip for these exercises (their full files, hidden trials included); return its names."""
-    from .bundle import config_text
+    from .bundle import config_text, copy_fixtures
 
     if not exercise_ids:
         raise UsageError("name the exercises this assignment grades: grade gradescope build ex01 ex02 -o autograder.zip")
     files = exercise_files(settings.exercises_dir)
-    exercises = [load_exercise(settings.exercises_dir, each) for each in exercise_ids]  # validated, or a clear error
+    # validated, or a clear error
+    exercises = [load_exercise(settings.exercises_dir, each, settings) for each in exercise_ids]
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
         (stage / "setup.sh").write_text(SETUP_SH.format(torch=torch.pip_args, source=SOURCE_DIR), encoding="utf-8")
@@ -74,6 +75,7 @@ def build_zip(settings: Settings, exercise_ids: Sequence[str], out: Path, *, tor
         (course / "exercises").mkdir(parents=True)
         (course / "config.yaml").write_text(config_text(settings, hidden_trials=settings.hidden_trials),
                                             encoding="utf-8")
+        copy_fixtures(settings, course, [])
         load_settings(course / "config.yaml")  # proves the copy is a config this grader reads
         for exercise in exercises:
             shutil.copyfile(files[exercise.id], course / "exercises" / files[exercise.id].name)
@@ -119,7 +121,7 @@ def grade_folder(settings: Settings, submission: Path) -> list[Grade]:
     with Spawner() as spawner:  # forked before any exercise is read: no child can find a reference in its memory
         ids = list(exercise_files(settings.exercises_dir))
         for exercise_id in ids:
-            exercise = load_exercise(settings.exercises_dir, exercise_id)
+            exercise = load_exercise(settings.exercises_dir, exercise_id, settings)
             path, why = find_answer(submission, exercise.id, other_ids=[i for i in ids if i != exercise_id])
             if path is None:
                 grades.append(ungraded(exercise, GradeError("no_submission", why)))

@@ -27,6 +27,7 @@ from ..exercise import Exercise
 from ..inputs import Trial, build_inputs
 from ..source import Unit
 from . import observe
+from .built import BuiltInputs
 from .confine import confine
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .isolate import meets
@@ -50,6 +51,7 @@ class ChildPlan:
     hidden: tuple[str, ...] = ()  # folders the submission must not see (exercises, solutions), where possible
     count_whole_run: bool = False  # count autograd from the start, never per trial (the exercise forbids it)
     notebook_dims: bool = False  # a free-form notebook's own sizes may fix the dims (the parent can compute any)
+    built: tuple[bytes, ...] = ()  # per trial, its fixture and callable inputs built by the grader (cloudpickle)
 
 
 class _CountingEngine:
@@ -202,6 +204,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
     contract = exercise.contract
     engine = _CountingEngine(Variable._execution_engine)
     Variable._execution_engine = engine
+    built = BuiltInputs(plan.built)  # before any student code runs
     files = frozenset(unit.filename for unit in plan.units)
     for unit in plan.units:
         linecache.cache[unit.filename] = (len(unit.source), None, unit.source.splitlines(True), unit.filename)
@@ -240,7 +243,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
             dims = notebook_dims(exercise, names, namespace) if plan.notebook_dims else {}
     function = namespace.get(contract.function)
     if not callable(function) and dims is not None:
-        _run_freeform(plan, fd, engine, snapshot, probes, files, dims)
+        _run_freeform(plan, fd, engine, snapshot, probes, files, dims, built)
         return
     if not callable(function):
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_")
@@ -249,7 +252,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
         return
     _send(fd, {"kind": "loaded"})
     for trial in plan.trials:
-        args = build_inputs(exercise, trial.seed)
+        args = build_inputs(exercise, trial.seed, built=built.take(trial.index))
         torch.manual_seed(trial.seed + 1)
         # Per trial, the count tells how many backward() calls filled a .grad (accumulated gradients). Where autograd
         # is forbidden it never restarts: whatever ran it, at import, while inputs were built or between trials, counts.
@@ -293,7 +296,7 @@ def _namespace(plan: ChildPlan) -> dict:
 
 
 def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _Snapshot, probes: dict,
-                  files: frozenset, dims: dict) -> None:
+                  files: frozenset, dims: dict, built: BuiltInputs) -> None:
     """Run the notebook's cells again for every trial, its argument variables bound to the trial's inputs."""
     exercise, names = plan.exercise, plan.exercise.notebook
     codes = []
@@ -315,7 +318,7 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
         started = _monotonic()
         run_trial(plan.units, codes, exercise, names, trial.seed, dims=dims, namespace=_namespace(plan),
                   restore=snapshot.restore, send=lambda message, i=trial.index: _send(fd, {**message, "trial": i}),
-                  measure=measure, files=files)
+                  measure=measure, files=files, built=lambda i=trial.index: built.take(i))
         # the count at the trial's end, which student code cannot send in place of the child's (trials come in
         # order): a state frame it forges can claim any count, so the parent judges no_autograd by the worst seen
         _send(fd, {"kind": "trial", "index": trial.index, "seconds": round(_monotonic() - started, 6),

@@ -65,15 +65,17 @@ def parameterize(source: str, filename: str, names: NotebookNames) -> Any:
 class TrialInputs:
     """Hand out a fresh copy of the trial's input for a variable each time the notebook assigns it."""
 
-    def __init__(self, exercise: Exercise, names: NotebookNames, seed: int, dims: dict[str, int]) -> None:
-        self.exercise, self.seed, self.dims = exercise, seed, dims
+    def __init__(self, exercise: Exercise, names: NotebookNames, seed: int, dims: dict[str, int],
+                 built: Callable[[], Any] | None = None) -> None:
+        self.exercise, self.seed, self.dims, self.built = exercise, seed, dims, built
         self.role = {variable: role for role, variable in names.args.items()}
         self.specs = {spec.name: spec for spec in exercise.inputs}
 
     def __call__(self, variable: str, assigned: Any) -> Any:
         role = self.role[variable]
         # built afresh each time, deterministically: equal to the argument the reference gets
-        value = build_inputs(self.exercise, self.seed, self.dims)[role]
+        built = self.built() if self.built is not None else None  # the fixture objects, a fresh copy each time
+        value = build_inputs(self.exercise, self.seed, self.dims, built=built)[role]
         if self.specs[role].kind in ("float", "int") and type(assigned) is torch.Tensor and assigned.numel() == 1:
             return _like(value, assigned)
         return value
@@ -110,13 +112,13 @@ def notebook_dims(exercise: Exercise, names: NotebookNames, namespace: dict) -> 
 
 def run_trial(units: tuple, codes: list, exercise: Exercise, names: NotebookNames, seed: int, *, dims: dict[str, int],
               namespace: dict, restore: Callable[[], None], send: Callable[[dict], None],
-              measure: Callable[[dict], dict], files: frozenset) -> None:
+              measure: Callable[[dict], dict], files: frozenset, built: Callable[[], Any] | None = None) -> None:
     """Run every cell on the trial's inputs, sending each cell's failure and, where all names exist, its state.
 
     `codes` are the cells compiled by `parameterize` (None where a cell does not compile); `measure` returns the
-    state's fields: the variables encoded, and the autograd count.
+    state's fields: the variables encoded, and the autograd count. `built` gives the trial's fixture objects afresh.
     """
-    bind = TrialInputs(exercise, names, seed, dims)
+    bind = TrialInputs(exercise, names, seed, dims, built)
     states = 0
     for unit, code in zip(units, codes):
         if code is None:

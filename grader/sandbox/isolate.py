@@ -4,9 +4,9 @@ Two layers. The launcher, once: new user, PID and mount namespaces, so every chi
 its own, with its own /proc and a /dev holding only null, zero, full, random and urandom; its init leads a
 session of its own. Each child: new user, mount, network, IPC and UTS namespaces: no network; no System V IPC
 or hostname shared with the machine or with other submissions; an empty read-only tmpfs over each hidden folder
-(the course's exercises and solutions) and over the /proc entries of pid 1 and of its own ancestors; every other
-mount read-only except the working folder and a private /dev/shm; a second user namespace then locks those
-mounts so the submission cannot undo them. Anything the kernel refuses leaves the weaker level and says so.
+(the course's exercises and solutions) and over the /proc entries of pid 1 and of its own ancestors; /dev/null
+bound over each hidden file (the course's fixtures.py); every other mount read-only except the working folder
+and a private /dev/shm; a second user namespace then locks those mounts so the submission cannot undo them. Anything the kernel refuses leaves the weaker level and says so.
 """
 
 from __future__ import annotations
@@ -188,6 +188,8 @@ def isolate(hidden: tuple[str, ...], workdir: str, *, own_processes: bool, dev_r
         for folder in hidden:
             if os.path.isdir(folder):
                 _mount(libc, "tmpfs", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
+            elif os.path.isfile(folder):  # a hidden file (the course's fixtures.py): it reads as empty
+                _mount(libc, os.devnull, folder, None, MS_BIND)
         _mount(libc, workdir, workdir, None, MS_BIND | MS_REC)
         if not dev_ready:
             _private_dev(libc)
