@@ -177,7 +177,7 @@ def _audit_by_hand(pending: Pending) -> Finding | None:
         return None
     from .byhand import audit
 
-    return audit(pending.plan.units)
+    return audit(pending.plan.units, pending.exercise.contract)
 
 
 def _sandbox_level(run: Any) -> str:

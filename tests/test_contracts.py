@@ -255,3 +255,33 @@ def test_the_starter_of_a_class_contract_is_a_class_skeleton(tmp_path):
     net = starter_text(parse_exercise(write(tmp_path, "ex22_net.yaml", NET_YAML)))
     assert "class Net(torch.nn.Module):" in net and "def __init__(self, hidden):" in net
     compile(net, "starter", "exec")
+
+
+BY_HAND_NET = """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(hidden))
+
+    def forward(self, x):
+        return (self.w * x).sum()
+"""
+
+
+def test_the_by_hand_reading_accepts_the_contracts_class_and_no_other():
+    from grader.byhand import audit
+    from grader.contract import Contract
+    from grader.source import Unit
+
+    contract = Contract("Net", "Net(hidden)(x)", ("y",), base="torch.nn.Module", init={"hidden": 2})
+    assert audit((Unit("a.py", BY_HAND_NET),), contract) is None
+    assert audit((Unit("a.py", BY_HAND_NET),)).code == "unverifiable"  # no class contract: no class on a base
+    for changed in (BY_HAND_NET.replace("(nn.Module)", "(torch.Tensor)"),  # a tensor subclass sees torch's internals
+                    BY_HAND_NET.replace("class Net", "class Other"),
+                    BY_HAND_NET + "\n\nclass Net(nn.Module):\n    pass\n"):
+        finding = audit((Unit("a.py", changed),), contract)
+        assert finding is not None and finding.code == "unverifiable" and "builds on another class" in finding.message

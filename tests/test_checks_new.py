@@ -1,0 +1,210 @@
+"""The check kinds gradcheck, hooks, finite and flag: measured in the child, judged in the parent, not forgeable by
+patching torch from the submission."""
+
+from __future__ import annotations
+
+import pytest
+from test_contracts import CORRECT_EXP, EXP_YAML, NO_EXP_IN_BACKWARD, by_name, grade
+
+from grader.compare import judge
+from grader.exercise import Check, parse_exercise
+from grader.sandbox.protocol import Malformed, check_message
+
+HOOK_YAML = """\
+schema: 1
+id: ex23
+title: "A gradient hook, removed after use"
+points: 10
+prompt: Double x's gradient with a hook during one backward pass, then remove the hook.
+contract:
+  function: doubled_grad
+  signature: "doubled_grad(x, model)"
+  returns: [y]
+dims:
+  n: [2, 5]
+inputs:
+  x: {tensor: [n], requires_grad: true}
+  model: {fixture: small_convnet}
+trials:
+  public: [0, 1]
+reference: |
+  def doubled_grad(x, model):
+      handle = x.register_hook(lambda g: 2 * g)
+      y = (x ** 2).sum()
+      y.backward()
+      handle.remove()
+      features = []
+      forward = model.register_forward_hook(lambda m, i, o: features.append(o))
+      model(torch.zeros(1, 3, 8, 8))
+      forward.remove()
+      return y
+checks:
+  - {name: x.grad, kind: grad, target: x, points: 4}
+  - {name: x hooks, kind: hooks, target: x, expect: 0, points: 2}
+  - {name: model hooks, kind: hooks, target: model, points: 2}
+  - {name: x requires grad, kind: flag, target: x.requires_grad, points: 2}
+"""
+
+HOOK_REMOVED = """\
+import torch
+
+
+def doubled_grad(x, model):
+    handle = x.register_hook(lambda g: 2 * g)
+    y = (x ** 2).sum()
+    y.backward()
+    handle.remove()
+    features = []
+    forward = model.register_forward_hook(lambda m, i, o: features.append(o))
+    model(torch.zeros(1, 3, 8, 8))
+    forward.remove()
+    return y
+"""
+
+HOOK_LEFT = HOOK_REMOVED.replace("    handle.remove()\n", "")
+FORWARD_HOOK_LEFT = HOOK_REMOVED.replace("    forward.remove()\n", "")
+
+# The hook is left, and the submission hides it behind torch.Tensor's own attribute: the grader reads TensorBase's.
+HOOK_LEFT_HIDDEN = HOOK_LEFT.replace("import torch\n", "import torch\n\ntorch.Tensor._backward_hooks = property("
+                                     "lambda self: None)\ntorch.nn.Module._forward_hooks = {}\n")
+
+ENTROPY_YAML = """\
+schema: 1
+id: ex24
+title: "Negative entropy, with zeros"
+points: 4
+prompt: Compute sum(p * log p), taking 0 log 0 as 0.
+contract:
+  function: neg_entropy
+  signature: "neg_entropy(p)"
+  returns: [y]
+inputs:
+  p: {tensor: [6], dist: bernoulli, p: 0.5}
+trials:
+  public: [0, 1]
+reference: |
+  def neg_entropy(p):
+      return torch.special.xlogy(p, p).sum()
+checks:
+  - {name: y is finite, kind: finite, target: y, points: 2}
+  - {name: y, kind: value, target: y, points: 2}
+"""
+
+NAIVE_ENTROPY = """\
+import torch
+
+
+def neg_entropy(p):
+    return (p * torch.log(p)).sum()
+"""
+
+# Wrong backward (no exp); torch's gradcheck patched every way the child can undo or notice.
+PATCHED_AT_IMPORT = NO_EXP_IN_BACKWARD.replace("import torch\n", """\
+import sys
+import torch
+
+_module = sys.modules["torch.autograd.gradcheck"]
+torch.autograd.gradcheck = lambda *args, **kwargs: True
+_module.gradcheck = lambda *args, **kwargs: True
+_module._gradcheck_helper = lambda *args, **kwargs: True
+_module._allclose_with_type_promotion.__code__ = (lambda a, b, rtol, atol: True).__code__
+""")
+PATCHED_IN_BACKWARD = NO_EXP_IN_BACKWARD.replace("        return grad_output\n", """\
+        import sys
+        torch.allclose = lambda *args, **kwargs: True
+        sys.modules["torch.autograd.gradcheck"]._allclose_with_type_promotion = lambda *args, **kwargs: True
+        return grad_output
+""")
+
+
+def test_a_hook_left_registered_fails_with_hooks_and_a_removed_one_passes(tmp_path):
+    passed = grade(tmp_path, HOOK_YAML, HOOK_REMOVED, name="ex23_hook.yaml")
+    assert passed.score == 10, [(c.name, c.message) for c in passed.checks]
+    left = by_name(grade(tmp_path, HOOK_YAML, HOOK_LEFT, name="ex23_hook.yaml"))
+    assert left["x.grad"].passed and left["model hooks"].passed
+    assert not left["x hooks"].passed and left["x hooks"].diagnosis == "hooks"
+    assert "1 hook(s) still registered" in left["x hooks"].message and "handle.remove()" in left["x hooks"].message
+
+
+def test_a_forward_hook_left_on_a_module_is_counted_against_the_references(tmp_path):
+    checks = by_name(grade(tmp_path, HOOK_YAML, FORWARD_HOOK_LEFT, name="ex23_hook.yaml"))
+    assert checks["x hooks"].passed
+    assert not checks["model hooks"].passed and checks["model hooks"].diagnosis == "hooks"
+
+
+def test_patching_tensor_hook_attributes_hides_no_hook(tmp_path):
+    checks = by_name(grade(tmp_path, HOOK_YAML, HOOK_LEFT_HIDDEN, name="ex23_hook.yaml"))
+    assert not checks["x hooks"].passed and checks["x hooks"].diagnosis == "hooks"
+
+
+def test_log_of_zero_fails_finite_with_nonfinite(tmp_path):
+    checks = by_name(grade(tmp_path, ENTROPY_YAML, NAIVE_ENTROPY, name="ex24_entropy.yaml"))
+    finite = checks["y is finite"]
+    assert not finite.passed and finite.diagnosis == "nonfinite"
+    assert "1 NaN of 1 entry" in finite.message and "log_softmax" in finite.message
+
+
+@pytest.mark.parametrize("code", [PATCHED_AT_IMPORT, PATCHED_IN_BACKWARD], ids=["at-import", "in-backward"])
+def test_patching_torchs_gradcheck_never_passes_gradcheck(tmp_path, code):
+    checks = by_name(grade(tmp_path, EXP_YAML, code, name="ex21_exp.yaml"))
+    assert not checks["gradcheck"].passed and checks["gradcheck"].diagnosis == "gradcheck"
+
+
+def test_an_honest_run_is_not_taken_for_a_patched_one(tmp_path):
+    """The child's check that nothing was patched during gradcheck does not fire on plain code."""
+    checks = by_name(grade(tmp_path, EXP_YAML, CORRECT_EXP, name="ex21_exp.yaml"))
+    assert checks["gradcheck"].passed, checks["gradcheck"].message
+
+
+def _flag_check(**options) -> Check:
+    return Check(name="training", kind="flag", points=1, target="instance.training", **options)
+
+
+def test_a_flag_that_is_no_bool_is_reported_by_its_type(tmp_path):
+    exercise = parse_exercise(tmp_path / "ex22.yaml" if False else _write(tmp_path))
+    want = {"measures": {"training": {"t": "flag", "value": True}}}
+    got = {"measures": {"training": {"t": "flag", "value": None, "cls": "str"}}}
+    finding = judge(_flag_check(), exercise, want, got, before={}, autograd_calls=0, rtol=1e-4, atol=1e-6)
+    assert finding is not None and finding.code == "value" and "is a str, not True or False" in finding.message
+    finding = judge(_flag_check(diagnosis="frozen"), exercise, want, {"measures": {"training": {
+        "t": "flag", "value": False}}}, before={}, autograd_calls=0, rtol=1e-4, atol=1e-6)
+    assert finding is not None and finding.code == "frozen"
+
+
+def _write(tmp_path):
+    from test_contracts import NET_YAML, write
+    return write(tmp_path, "ex22_net.yaml", NET_YAML)
+
+
+def test_finite_reads_a_gradient_path():
+    from grader.measured import judge_finite
+
+    import torch
+
+    check = Check(name="x.grad finite", kind="finite", points=1, target="x.grad")
+    finding = judge_finite(check, torch.tensor([[0.0, float("inf")], [float("nan"), 1.0]], dtype=torch.float64))
+    assert finding is not None and finding.code == "nonfinite"
+    assert "1 NaN and 1 infinite of 4 entries (the first at [0, 1]: inf)" in finding.message
+    assert judge_finite(check, torch.zeros(3, dtype=torch.float64)) is None
+
+
+@pytest.mark.parametrize("measure, ok", [
+    ({"t": "gradcheck", "ok": True, "message": ""}, True),
+    ({"t": "hooks", "count": 2}, True),
+    ({"t": "flag", "value": False}, True),
+    ({"t": "flag", "value": None, "cls": "int"}, True),
+    ({"t": "gradcheck", "ok": "yes", "message": ""}, False),
+    ({"t": "hooks", "count": -1}, False),
+    ({"t": "hooks", "count": 2**40}, False),
+    ({"t": "flag", "value": 1}, False),
+    ({"t": "flag", "value": None}, False),
+    ({"t": "tensor", "ref": 0, "cls": "Tensor"}, False),
+])
+def test_the_parent_accepts_only_the_shapes_of_measurements(measure, ok):
+    message = {"kind": "trial", "index": 0, "seconds": 0.1, "autograd_calls": 0,
+               "values": {"returns": {}, "args": {}, "probes": {}, "measures": {"m": measure}}}
+    if ok:
+        check_message(message, 0)
+    else:
+        with pytest.raises(Malformed):
+            check_message(message, 0)
