@@ -208,3 +208,68 @@ def test_the_parent_accepts_only_the_shapes_of_measurements(measure, ok):
     else:
         with pytest.raises(Malformed):
             check_message(message, 0)
+
+
+NOTEBOOK_YAML = """\
+schema: 1
+id: ex25
+title: "A hook in a notebook"
+points: 4
+prompt: Double x's gradient with a hook, then remove it.
+contract:
+  function: doubled_grad
+  signature: "doubled_grad(x)"
+  returns: [y]
+inputs:
+  x: {tensor: [3], requires_grad: true}
+trials:
+  public: [0, 1]
+reference: |
+  def doubled_grad(x):
+      handle = x.register_hook(lambda g: 2 * g)
+      y = (x ** 2).sum()
+      y.backward()
+      handle.remove()
+      return y
+checks:
+  - {name: x.grad, kind: grad, target: x, points: 2}
+  - {name: x hooks, kind: hooks, target: x, expect: 0, points: 1}
+  - {name: x requires grad, kind: flag, target: x.requires_grad, expect: true, points: 1}
+notebook:
+  args: {x: x}
+  returns: {y: y}
+"""
+
+
+@pytest.mark.parametrize("removed, score", [(True, 4), (False, 3)])
+def test_hooks_and_flags_are_measured_on_a_free_form_notebooks_variables(tmp_path, removed, score):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from conftest import CONFIG, SPAWNER
+    from grader.config import load_settings
+    from grader.grade import grade_submission
+    from grader.oracle import build_oracle
+    from grader.source import read_submission
+    from test_contracts import write
+
+    cells = ["import torch\nx = torch.randn(3, requires_grad=True)",
+             "h = x.register_hook(lambda g: 2 * g)\ny = (x ** 2).sum()\ny.backward()"]
+    path = tmp_path / "hw.ipynb"
+    path.write_text(nbformat.writes(new_notebook(cells=[new_code_cell(c) for c in cells + ["h.remove()"] * removed])),
+                    encoding="utf-8")
+    exercise = parse_exercise(write(tmp_path, "ex25_nb.yaml", NOTEBOOK_YAML))
+    result = grade_submission(exercise, read_submission(path), load_settings(CONFIG).with_overrides(timeout_s=10.0),
+                              spawner=SPAWNER, seeds=(4242,), oracle=build_oracle(exercise))
+    assert result.score == score, [(c.name, c.message) for c in result.checks]
+    assert by_name(result)["x hooks"].passed is removed
+
+
+def test_gradcheck_is_refused_for_a_free_form_notebook(tmp_path):
+    from grader.errors import ExerciseError
+    from test_contracts import write
+
+    text = NOTEBOOK_YAML.replace("checks:\n", "checks:\n  - {name: gc, kind: gradcheck, points: 1}\n").replace(
+        "points: 4", "points: 5")
+    with pytest.raises(ExerciseError, match="no function to run gradcheck on"):
+        parse_exercise(write(tmp_path, "ex25_nb.yaml", text))
