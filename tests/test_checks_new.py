@@ -273,3 +273,55 @@ def test_gradcheck_is_refused_for_a_free_form_notebook(tmp_path):
         "points: 4", "points: 5")
     with pytest.raises(ExerciseError, match="no function to run gradcheck on"):
         parse_exercise(write(tmp_path, "ex25_nb.yaml", text))
+
+
+FUNCTION_YAML = """\
+schema: 1
+id: ex26
+title: "gradcheck of a function and of a returned callable"
+points: 2
+prompt: Return softplus(x) and the function that computes it.
+contract:
+  function: softplus
+  signature: "softplus(x, w) -> (y, f)"
+  returns: [y, f]
+inputs:
+  x: {tensor: [3], requires_grad: true}
+  w: {tensor: [2, 3], dtype: int64, dist: randint, low: 0, high: 3}
+trials:
+  public: [0]
+reference: |
+  def softplus(x, w):
+      return torch.nn.functional.softplus(x), lambda x, w: torch.nn.functional.softplus(x)
+checks:
+  - {name: gradcheck, kind: gradcheck, points: 1}
+  - {name: f gradcheck, kind: gradcheck, target: f, points: 1}
+"""
+
+BAD_CALLABLE = """\
+import torch
+
+
+class Softplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.nn.functional.softplus(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * torch.sigmoid(-x)  # the sign of x flipped
+
+
+def softplus(x, w):
+    return torch.nn.functional.softplus(x), lambda x, w: Softplus.apply(x)
+"""
+
+
+def test_gradcheck_of_a_function_contract_and_of_a_returned_callable(tmp_path):
+    checks = by_name(grade(tmp_path, FUNCTION_YAML, BAD_CALLABLE, name="ex26_softplus.yaml"))
+    assert checks["gradcheck"].passed  # the function itself is torch's softplus: its backward is right
+    failed = checks["f gradcheck"]
+    assert not failed.passed and failed.diagnosis == "gradcheck"
+    assert failed.message.startswith("f: gradcheck failed with respect to x")
