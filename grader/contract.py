@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .yamlfile import Fields
-
-if TYPE_CHECKING:
-    from .exercise import Check, InputSpec
 
 BASES = ("torch.autograd.Function", "torch.nn.Module")  # what a class contract may derive from
 INSTANCE = "instance"  # the name under which checks and probes reach the object built from an nn.Module contract
@@ -48,8 +45,10 @@ def parse_contract(top: Fields) -> Contract:
     """contract: {function: f, signature, returns} or {class: C, base: <one of BASES>, signature?, init?, returns}."""
     f = top.sub("contract")
     has = [key for key in ("function", "class") if f.has(key)]
+    if not has:
+        f.fail(f"{f.where} is missing the required key 'function' (or 'class', for a class contract)")
     if len(has) != 1:
-        f.fail(f"contract needs exactly one of 'function' and 'class' (it has {', '.join(has) or 'neither'})")
+        f.fail("contract needs exactly one of 'function' and 'class' (it has both)", line=f.line_of("class"))
     name = f.req(has[0], str)
     f.check(name.isidentifier(), has[0], "must be a Python identifier")
     returns = tuple(f.req("returns", list))
@@ -77,8 +76,11 @@ def _plain(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float, str))
 
 
-def check_gradchecks(top: Fields, checks: tuple[Check, ...], inputs: tuple[InputSpec, ...], dims: dict) -> None:
-    """gradcheck needs a float input that requires grad, and inputs small enough for its O(n^2) forward passes."""
+def check_gradchecks(top: Fields, checks: tuple[Any, ...], inputs: tuple[Any, ...], dims: dict) -> None:
+    """gradcheck needs a float input that requires grad, and inputs small enough for its O(n^2) forward passes.
+
+    `checks` and `inputs` are grader.exercise's Check and InputSpec (which imports this module).
+    """
     if not any(c.kind == "gradcheck" for c in checks):
         return
     floats = [s for s in inputs if s.kind == "tensor" and s.dtype.startswith("float")]
