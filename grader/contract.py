@@ -63,7 +63,8 @@ def parse_contract(top: Fields) -> Contract:
         for key, value in init.items():
             f.check(isinstance(key, str) and key.isidentifier() and _plain(value), "init",
                     f"init holds keyword arguments with plain values (numbers, strings, lists), not {key}: {value!r}")
-        default = f"{name}.apply(...)" if base == "torch.autograd.Function" else f"{name}(...)"
+        built = ", ".join(f"{key}={value!r}" for key, value in init.items())
+        default = f"{name}.apply(...)" if base == "torch.autograd.Function" else f"{name}({built})(...)"
         contract = Contract(function=name, signature=f.opt("signature", str, default), returns=returns, base=base,
                             init=dict(init))
     f.done()
@@ -86,6 +87,10 @@ def check_gradchecks(top: Fields, checks: tuple[Any, ...], inputs: tuple[Any, ..
     floats = [s for s in inputs if s.kind == "tensor" and s.dtype.startswith("float")]
     largest = sum(math.prod(dims[d][1] if isinstance(d, str) else d for d in s.shape) for s in floats)
     for check in (c for c in checks if c.kind == "gradcheck"):
+        if any(c.kind == "no_autograd" for c in checks):
+            top.fail(f"checks '{check.name}': gradcheck runs backward on the submission's code, which a no_autograd "
+                     f"check in the same exercise would count against the student; keep one of them",
+                     line=check.line)
         if not any(s.requires_grad for s in floats):
             top.fail(f"checks '{check.name}': gradcheck needs an input tensor with requires_grad: true "
                      f"(it differentiates with respect to those)", line=check.line)

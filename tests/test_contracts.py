@@ -240,6 +240,8 @@ def test_a_reference_class_of_the_wrong_base_is_refused_with_its_line(tmp_path):
     (("trials:", "notebook: {args: {x: x}, returns: {y: y}}\ntrials:"), "never a class"),
     (("  x: {tensor: [n], requires_grad: true}", "  x: {tensor: [n]}"), "requires_grad: true"),
     (("  n: [2, 5]", "  n: [2, 100]"), "up to 100 elements"),
+    (("checks:\n", "checks:\n  - {name: by hand, kind: no_autograd, points: 0}\n"), "keep one of them"),
+    (("  signature: \"Exp.apply(x)\"\n", "  init: {a: {b: 1}}\n"), "unknown key 'init'"),
 ])
 def test_class_contracts_and_gradchecks_are_validated_at_load(tmp_path, change, message):
     with pytest.raises(ExerciseError, match=message):
@@ -285,3 +287,10 @@ def test_the_by_hand_reading_accepts_the_contracts_class_and_no_other():
                     BY_HAND_NET + "\n\nclass Net(nn.Module):\n    pass\n"):
         finding = audit((Unit("a.py", changed),), contract)
         assert finding is not None and finding.code == "unverifiable" and "builds on another class" in finding.message
+
+
+def test_init_holds_plain_values_and_names_the_default_signature(tmp_path):
+    exercise = parse_exercise(write(tmp_path, "ex22_net.yaml", NET_YAML))
+    assert exercise.contract.init == {"hidden": 8} and exercise.contract.signature == "Net(hidden=8)(...)"
+    with pytest.raises(ExerciseError, match=r"ex22_net.yaml:\d+: .*init holds keyword arguments with plain values"):
+        parse_exercise(write(tmp_path, "ex22_net.yaml", NET_YAML.replace("{hidden: 8}", "{hidden: {a: 1}}")))

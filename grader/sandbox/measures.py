@@ -24,7 +24,7 @@ _TB = torch._C.TensorBase
 _Tensor, _Module, _Function = torch.Tensor, torch.nn.Module, torch.autograd.Function
 BASE_CLASSES = {"torch.autograd.Function": _Function, "torch.nn.Module": _Module}
 _subclass = type.__subclasscheck__  # never a metaclass's own __subclasscheck__, which a submission may define
-_isinstance, _type, _len, _bool, _callable = isinstance, type, len, bool, callable
+_isinstance, _type, _len, _callable, _id, _list = isinstance, type, len, callable, id, list
 _dict_len, _dict_get, _object_get = dict.__len__, dict.get, object.__getattribute__
 _hook_getters = tuple(_TB.__dict__[name].__get__ for name in ("_backward_hooks", "_post_accumulate_grad_hooks"))
 _tensor_flags = {name: _TB.__dict__[name].__get__ for name in ("requires_grad", "is_leaf", "retains_grad")}
@@ -122,10 +122,12 @@ def _take(measure: Measure, live: dict, exercise: Exercise, obj: Any, seed: int,
         found = resolve_live(live, measure.target)
         if measure.kind == "hooks":
             return hooks(found)
-        return flag(found, measure.target)
+        return flag(found)
     except _Missing as exc:
         return {"t": "missing", "why": observe.safe_text(exc)}
     except BaseException as exc:  # noqa: BLE001 - reading a student's object may run its code, which may raise
+        if guard is None and not _isinstance(exc, Exception):
+            raise  # the oracle's deadline (grader.deadline.Overrun) must stop the reference's code
         return {"t": "error", **observe.describe_exception(exc, None)}
 
 
@@ -182,6 +184,8 @@ def gradcheck(fn: Callable, exercise: Exercise, seed: int, guard: Guard | None, 
         _gradcheck(call, tuple(inputs), raise_exception=True)
         ok, message = True, ""
     except BaseException as exc:  # noqa: BLE001 - GradcheckError, or whatever the student's code raised
+        if guard is None and not _isinstance(exc, Exception):
+            raise  # in the oracle: the deadline's Overrun
         ok, message = False, _gradcheck_text(exc)
     intact = _GRADCHECK.intact() and (guard is None or guard.intact())
     restore()
@@ -261,21 +265,21 @@ def hooks(found: Any) -> dict:
         count, seen, queue = 0, set(), [found]
         while queue and _len(seen) < MAX_MODULES:
             module = queue.pop()
-            if id(module) in seen:
+            if _id(module) in seen:
                 continue
-            seen.add(id(module))
+            seen.add(_id(module))
             own = _object_get(module, "__dict__")
             for name in MODULE_HOOKS:
                 held = _dict_get(own, name)
                 count += _dict_len(held) if _isinstance(held, dict) else 0
             children = _dict_get(own, "_modules")
             if _isinstance(children, dict):
-                queue.extend(m for m in list(children.values()) if _isinstance(m, _Module))
+                queue.extend(m for m in _list(children.values()) if _isinstance(m, _Module))
         return {"t": "hooks", "count": count}
     raise _Missing(f"hooks are counted on a tensor or a module, not a {_type(found).__name__}")
 
 
-def flag(found: Any, target: str) -> dict:
+def flag(found: Any) -> dict:
     """A boolean attribute; anything else is reported by its type's name, never encoded."""
     if _type(found) is bool:
         return {"t": "flag", "value": found}
