@@ -13,7 +13,8 @@ from .measured import ABSENT, judge_finite, judge_measured, measurement
 from .sandbox.observe import PLAIN_DTYPES
 
 MISSING = {"t": "missing", "why": "nothing by that name came back"}
-ABSOLUTE = ("no_autograd", "not_aliased", "unmutated", "gradcheck", "finite")  # judged on the student's run alone, never against a mistake
+# judged on the student's run alone, never against a mistake
+ABSOLUTE = ("no_autograd", "not_aliased", "unmutated", "gradcheck", "finite")
 SHOWN_NAMES = 10  # names listed when an `equal` check shows a list of names
 FLAGS = ("requires_grad", "is_leaf", "grad_fn")
 

@@ -3,12 +3,22 @@ patching torch from the submission."""
 
 from __future__ import annotations
 
+import nbformat
 import pytest
-from test_contracts import CORRECT_EXP, EXP_YAML, NO_EXP_IN_BACKWARD, by_name, grade
+import torch
+from conftest import CONFIG, SPAWNER
+from nbformat.v4 import new_code_cell, new_notebook
+from test_contracts import CORRECT_EXP, EXP_YAML, NET_YAML, NO_EXP_IN_BACKWARD, by_name, grade, write
 
 from grader.compare import judge
+from grader.config import load_settings
+from grader.errors import ExerciseError
 from grader.exercise import Check, parse_exercise
+from grader.grade import grade_submission
+from grader.measured import judge_finite
+from grader.oracle import build_oracle
 from grader.sandbox.protocol import Malformed, check_message
+from grader.source import read_submission
 
 HOOK_YAML = """\
 schema: 1
@@ -161,7 +171,7 @@ def _flag_check(**options) -> Check:
 
 
 def test_a_flag_that_is_no_bool_is_reported_by_its_type(tmp_path):
-    exercise = parse_exercise(tmp_path / "ex22.yaml" if False else _write(tmp_path))
+    exercise = parse_exercise(write(tmp_path, "ex22_net.yaml", NET_YAML))
     want = {"measures": {"training": {"t": "flag", "value": True}}}
     got = {"measures": {"training": {"t": "flag", "value": None, "cls": "str"}}}
     finding = judge(_flag_check(), exercise, want, got, before={}, autograd_calls=0, rtol=1e-4, atol=1e-6)
@@ -171,16 +181,7 @@ def test_a_flag_that_is_no_bool_is_reported_by_its_type(tmp_path):
     assert finding is not None and finding.code == "frozen"
 
 
-def _write(tmp_path):
-    from test_contracts import NET_YAML, write
-    return write(tmp_path, "ex22_net.yaml", NET_YAML)
-
-
 def test_finite_reads_a_gradient_path():
-    from grader.measured import judge_finite
-
-    import torch
-
     check = Check(name="x.grad finite", kind="finite", points=1, target="x.grad")
     finding = judge_finite(check, torch.tensor([[0.0, float("inf")], [float("nan"), 1.0]], dtype=torch.float64))
     assert finding is not None and finding.code == "nonfinite"
@@ -243,16 +244,6 @@ notebook:
 
 @pytest.mark.parametrize("removed, score", [(True, 4), (False, 3)])
 def test_hooks_and_flags_are_measured_on_a_free_form_notebooks_variables(tmp_path, removed, score):
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    from conftest import CONFIG, SPAWNER
-    from grader.config import load_settings
-    from grader.grade import grade_submission
-    from grader.oracle import build_oracle
-    from grader.source import read_submission
-    from test_contracts import write
-
     cells = ["import torch\nx = torch.randn(3, requires_grad=True)",
              "h = x.register_hook(lambda g: 2 * g)\ny = (x ** 2).sum()\ny.backward()"]
     path = tmp_path / "hw.ipynb"
@@ -266,9 +257,6 @@ def test_hooks_and_flags_are_measured_on_a_free_form_notebooks_variables(tmp_pat
 
 
 def test_gradcheck_is_refused_for_a_free_form_notebook(tmp_path):
-    from grader.errors import ExerciseError
-    from test_contracts import write
-
     text = NOTEBOOK_YAML.replace("checks:\n", "checks:\n  - {name: gc, kind: gradcheck, points: 1}\n").replace(
         "points: 4", "points: 5")
     with pytest.raises(ExerciseError, match="no function to run gradcheck on"):

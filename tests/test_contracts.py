@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from conftest import CONFIG, SPAWNER
 
+from grader.byhand import audit
 from grader.config import load_settings
+from grader.contract import Contract
 from grader.errors import ExerciseError
 from grader.exercise import parse_exercise
 from grader.grade import grade_submission
 from grader.oracle import build_oracle
-from grader.source import read_submission
+from grader.source import Unit, read_submission
 from grader.starter import starter_text
 
 EXP_YAML = """\
@@ -275,10 +277,6 @@ class Net(nn.Module):
 
 
 def test_the_by_hand_reading_accepts_the_contracts_class_and_no_other():
-    from grader.byhand import audit
-    from grader.contract import Contract
-    from grader.source import Unit
-
     contract = Contract("Net", "Net(hidden)(x)", ("y",), base="torch.nn.Module", init={"hidden": 2})
     assert audit((Unit("a.py", BY_HAND_NET),), contract) is None
     assert audit((Unit("a.py", BY_HAND_NET),)).code == "unverifiable"  # no class contract: no class on a base
