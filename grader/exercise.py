@@ -26,8 +26,6 @@ TARGETED = tuple(k for k in CHECK_KINDS if k not in ("not_aliased", "no_autograd
 MEASURED = ("gradcheck", "hooks", "flag")  # kinds the child measures on live objects (grader.sandbox.measures)
 
 
-
-
 @dataclass(frozen=True)
 class InputSpec:
     """How to build one argument of the student's function for a trial."""
