@@ -20,6 +20,9 @@ DIAGNOSES: dict[str, str] = {
     "used_autograd": "autograd was used where the gradients must be computed by hand",
     "unverifiable": "code the by-hand check cannot read as plain arithmetic: getattr/eval, private names, other modules",
     "constant": "the same value on every trial although the inputs changed: hard-coded numbers or an assigned .grad",
+    "gradcheck": "backward disagrees with finite differences (torch.autograd.gradcheck in float64)",
+    "hooks": "a hook left registered after the call (or one missing): keep the handle and call handle.remove()",
+    "nonfinite": "NaN or inf in a value or gradient: log of 0, division by 0, exp overflowing",
     "type": "a returned value of another kind than expected, e.g. a list or a Python float where a tensor is due",
     "value": "any other mismatch",
 }

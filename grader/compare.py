@@ -9,10 +9,12 @@ import torch
 from .diagnose import Finding, missing_grad, show, tensor_mismatch, unexpected_grad
 from .exercise import Check, Exercise, Mistake
 from .kinds import kind_mismatch
+from .measured import ABSENT, judge_finite, judge_measured, measurement
 from .sandbox.observe import PLAIN_DTYPES
 
 MISSING = {"t": "missing", "why": "nothing by that name came back"}
-ABSOLUTE = ("no_autograd", "not_aliased", "unmutated")  # judged on the student's run alone, never against a mistake
+# judged on the student's run alone, never against a mistake
+ABSOLUTE = ("no_autograd", "not_aliased", "unmutated", "gradcheck", "finite")
 SHOWN_NAMES = 10  # names listed when an `equal` check shows a list of names
 FLAGS = ("requires_grad", "is_leaf", "grad_fn")
 
@@ -328,9 +330,13 @@ def judge(check: Check, exercise: Exercise, expected: dict, actual: dict, *, bef
         return Finding("used_autograd", f"The submission {how} (backward() or torch.autograd.grad; wherever it runs, "
                                         f"loading the file included, it counts).\nThis exercise asks for the "
                                         f"gradients by hand: apply the chain rule with plain tensor arithmetic.")
+    if kind in ("gradcheck", "hooks", "flag"):
+        return judge_measured(check, exercise, expected, actual)
     wrong = _wrong_kind(check, exercise, expected, actual)
     if wrong is not None:
         return wrong
+    if kind == "finite":
+        return judge_finite(check, as_tensor(resolve(actual, target)))
     if kind == "not_aliased":
         return _aliased(check, actual)
     if kind == "optimizer":
@@ -390,10 +396,11 @@ def match_mistake(check: Check, exercise: Exercise, expected: dict, mistakes: di
         values = mistakes.get(mistake.id)
         if values is None or (mistake.checks and check.name not in mistake.checks):
             continue
-        if check.kind in FLAGS:  # judge() holds a flag to check.expect, when given: compare the runs directly
-            mine, theirs = _field(actual, check), _field(values, check)
-            want = check.expect if check.expect is not None else _field(expected, check)
-            if theirs is not _ABSENT and mine == theirs and theirs != want:
+        if check.kind in (*FLAGS, "hooks", "flag"):  # judge() holds these to check.expect: compare runs directly
+            field = _field if check.kind in FLAGS else measurement
+            mine, theirs = field(actual, check), field(values, check)
+            want = check.expect if check.expect is not None else field(expected, check)
+            if theirs is not _ABSENT and theirs is not ABSENT and mine == theirs and theirs != want:
                 return mistake
             continue
         kwargs = dict(before=before, autograd_calls=autograd_calls, rtol=rtol, atol=atol)

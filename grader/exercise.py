@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from .codes import DIAGNOSES, ERROR_KINDS
 from .config import EXERCISE_LIMITS, Caps, Settings
+from .contract import INSTANCE, Contract, Measure, check_gradchecks, parse_contract
 from .errors import ExerciseError, UsageError
 from .fixtures import Fixtures, course_fixtures
 from .yamlfile import Fields, each_item, load_yaml
@@ -22,17 +23,9 @@ DISTRIBUTIONS = ("normal", "uniform", "ones", "zeros", "eye", "bernoulli", "rand
 INPUT_KINDS = ("tensor", "float", "int", "choice", "fixture", "callable", "value")
 TENSOR_OPTIONS = ("dtype", "dist", "low", "high", "mean", "std", "p", "requires_grad", "scale_log10")
 CHECK_KINDS = ("value", "grad", "shape", "requires_grad", "is_leaf", "grad_fn", "trainable", "optimizer",
-               "unmutated", "not_aliased", "no_autograd", "equal")
-TARGETED = tuple(k for k in CHECK_KINDS if k not in ("not_aliased", "no_autograd"))
-
-
-@dataclass(frozen=True)
-class Contract:
-    """What students define: the function, its signature, and the names of what it returns."""
-
-    function: str
-    signature: str
-    returns: tuple[str, ...]
+               "unmutated", "not_aliased", "no_autograd", "equal", "gradcheck", "hooks", "finite", "flag")
+TARGETED = tuple(k for k in CHECK_KINDS if k not in ("not_aliased", "no_autograd", "gradcheck"))
+MEASURED = ("gradcheck", "hooks", "flag")  # kinds the child measures on live objects (grader.sandbox.measures)
 
 
 @dataclass(frozen=True)
@@ -130,6 +123,7 @@ class Exercise:
     expected: Path | None = None  # a student bundle: the reference's stored values on the public trials, no code
     limits: dict = field(default_factory=dict)  # its own timeout_s, memory_mb, output_limit_kb (Settings.for_exercise)
     fixtures: Path | None = None  # the course's fixtures.py its fixture and callable inputs may name
+    measures: tuple[Measure, ...] = ()  # what the child measures for gradcheck, hooks and flag checks
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -141,17 +135,18 @@ class Exercise:
                                    fixtures=None)
 
 
-def _code(fields: Fields, key: str, function: str, what: str) -> Code:
+def _code(fields: Fields, key: str, function: str, what: str, *, base: str = "") -> Code:
     source = fields.req(key, str)
     line = fields.value_line_of(key)  # a block scalar (|) starts on the line after its key
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         fields.fail(f"{what} is not valid Python: {exc.msg}", line=line + (exc.lineno or 1) - 1)
-    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    kind = ast.ClassDef if base else ast.FunctionDef
+    defined = {node.name for node in tree.body if isinstance(node, kind)}
     if function not in defined:
-        fields.fail(f"{what} must define a function '{function}' (it defines: {', '.join(sorted(defined)) or 'none'})",
-                    line=line)
+        thing = f"a class '{function}' deriving from {base}" if base else f"a function '{function}'"
+        fields.fail(f"{what} must define {thing} (it defines: {', '.join(sorted(defined)) or 'none'})", line=line)
     return Code(source=source, line=line)
 
 
@@ -250,13 +245,14 @@ def _limits(top: Fields, caps: Caps) -> dict:
     return limits
 
 
-def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: tuple) -> Check:
+def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: tuple,
+           returns: tuple[str, ...] = ()) -> Check:
     f = Fields(data, path=path, where=f"checks[{index}]", error=ExerciseError, line=line)
     kind = f.req("kind", str)
     f.check(kind in CHECK_KINDS, "kind", f"unknown check kind '{kind}'; known: {', '.join(CHECK_KINDS)}")
     points = f.req("points", float)
     f.check(points >= 0, "points", "must be 0 or more")
-    target = f.req("target", str) if kind in TARGETED else ""
+    target = f.req("target", str) if kind in TARGETED else f.opt("target", str, "") if kind == "gradcheck" else ""
     targets = tuple(f.req("targets", list)) if kind == "not_aliased" else ()
     for each in (target,) if target else targets:
         f.check(isinstance(each, str), "targets", f"targets are dotted names, not {each!r}")
@@ -274,13 +270,21 @@ def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: 
         module=f.opt("module", str, "") if kind == "optimizer" else "",
         allow_extra=f.opt("allow_extra", bool, False) if kind == "optimizer" else False,
         exclude=tuple(f.opt("exclude", list, [])) if kind == "trainable" else (),
-        diagnosis=f.opt("diagnosis", str, "value") if kind == "equal" else "value",
+        diagnosis=f.opt("diagnosis", str, "value") if kind in ("equal", "flag") else "value",
         line=line, hint=f.opt("hint", str, "").strip(), hidden=f.opt("hidden", bool, False),
     )
     f.check(check.diagnosis in DIAGNOSES, "diagnosis", f"unknown diagnosis; known: {', '.join(DIAGNOSES)}")
     if kind in ("value", "grad"):  # `expect: none` says a None result is the answer, not an oversight
         f.check(check.expect in (None, "none"), "expect", "a value or grad check takes only 'expect: none' (the "
                                                           "reference's result is None, and that is the answer)")
+    if kind == "flag":
+        f.check(check.expect is None or isinstance(check.expect, bool), "expect", "a flag check expects true or false")
+    if kind == "hooks":
+        f.check(check.expect is None or type(check.expect) is int and check.expect >= 0, "expect",
+                "a hooks check expects a whole number of hooks, 0 or more")
+    if kind == "gradcheck" and target:
+        f.check(target in returns, "target", f"a gradcheck target names a returned callable "
+                                             f"({', '.join(returns)}), or is left out to check the contract's own")
     if kind == "optimizer":
         f.check(bool(check.module), "module", "an optimizer check names the module whose parameters it holds")
     f.done()
@@ -288,7 +292,7 @@ def _check(data: Any, index: int, line: int, *, path: Path, names: set, inputs: 
 
 
 def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, checks: set, seen: dict,
-             stored: bool) -> Mistake:
+             stored: bool, base: str = "") -> Mistake:
     f = Fields(data, path=path, where=f"mistakes[{index}]", error=ExerciseError, line=line)
     mistake_id = f.req("id", str)
     f.check(mistake_id not in seen, "id", f"a second mistake with the id '{mistake_id}' (the first is on line "
@@ -306,7 +310,7 @@ def _mistake(data: Any, index: int, line: int, *, path: Path, function: str, che
     except re.error as exc:
         f.fail(f"mistakes[{index}].match is not a regular expression: {exc}", line=f.line_of("match"))
     message = f.req("message", str).strip()
-    code = Code("", 0) if stored else _code(f, "code", function, f"mistakes[{index}].code")
+    code = Code("", 0) if stored else _code(f, "code", function, f"mistakes[{index}].code", base=base)
     only = tuple(f.opt("checks", list, []))
     for name in only:
         f.check(isinstance(name, str), "checks", f"list the names of checks, not {name!r}")
@@ -362,14 +366,8 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
     top.check(path.name.startswith(exercise_id + "_") or path.stem == exercise_id, "id",
               f"the id '{exercise_id}' must begin the file name ({path.name})")
 
-    contract_f = top.sub("contract")
-    function = contract_f.req("function", str)
-    contract_f.check(function.isidentifier(), "function", "must be a Python identifier")
-    returns = tuple(contract_f.req("returns", list))
-    contract_f.check(len(returns) > 0 and all(isinstance(r, str) and r.isidentifier() for r in returns), "returns",
-                     "must list the names of the returned values")
-    contract = Contract(function=function, signature=contract_f.req("signature", str), returns=returns)
-    contract_f.done()
+    contract = parse_contract(top)
+    function, returns = contract.function, contract.returns
 
     dims_f = top.sub("dims", required=False)
     dims = {name: _dim(dims_f, name) for name in list(dims_f.data)}
@@ -389,13 +387,18 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
 
     probes_f = top.sub("probes", required=False)
     probes = {name: _code(probes_f, name, "probe", f"probes.{name}") for name in list(probes_f.data)}
+    built = {INSTANCE} if contract.is_module else set()
     for name, code in probes.items():
-        _probe_parameters(probes_f, name, code, set(returns) | {spec.name for spec in inputs} | {"gen"})
-    names = set(returns) | {spec.name for spec in inputs} | set(probes)
+        _probe_parameters(probes_f, name, code, set(returns) | {spec.name for spec in inputs} | {"gen"} | built)
+    names = set(returns) | {spec.name for spec in inputs} | set(probes) | built
+    if contract.is_module:
+        top.check(INSTANCE not in {spec.name for spec in inputs}, "inputs",
+                  f"'{INSTANCE}' names the object built from the contract's class; give the input another name")
 
     checks = tuple(each_item(top.req("checks", list), top, "checks",
                              lambda d, i, ln: _check(d, i, ln, path=path, names=names,
-                                                     inputs={s.name for s in inputs})))
+                                                     inputs={s.name for s in inputs}, returns=returns)))
+    check_gradchecks(top, checks, inputs, dims)
     top.check(len(checks) > 0, "checks", "an exercise needs at least one check")
     check_names = [c.name for c in checks]
     duplicates = sorted({n for n in check_names if check_names.count(n) > 1})
@@ -409,7 +412,7 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
     mistakes = tuple(each_item(top.opt("mistakes", list, []), top, "mistakes",
                                lambda d, i, ln: _mistake(d, i, ln, path=path, function=function,
                                                          checks=set(check_names), seen=mistake_ids,
-                                                         stored=expected is not None)))
+                                                         stored=expected is not None, base=contract.base)))
     total = sum(c.points for c in checks)
     points = top.req("points", float)
     top.check(abs(points - total) < 1e-9, "points", f"is {points:g} but the checks add up to {total:g}")
@@ -418,12 +421,20 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
         path=path, id=exercise_id, version=top.opt("version", int, 1), title=top.req("title", str),
         points=points, prompt=top.req("prompt", str).strip(), contract=contract, dims=dims, inputs=inputs,
         public_seeds=tuple(seeds), hidden_trials=hidden,
-        reference=_code(top, "reference", function, "reference") if expected is None else Code("", 0),
+        reference=_code(top, "reference", function, "reference", base=contract.base) if expected is None
+        else Code("", 0),
         probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
         notebook=_notebook(top, contract, inputs) if top.has("notebook") else None,
         expected=None if expected is None else path.parent / expected,
         limits=_limits(top, settings.caps if settings is not None else Caps()), fixtures=course_file,
+        measures=tuple(Measure(c.name, c.kind, c.target) for c in checks if c.kind in MEASURED),
     )
+    if exercise.notebook is not None:
+        top.check(not contract.base, "notebook", "a free-form notebook answers with variables, never a class: drop "
+                                                 "'notebook' or make the contract a function")
+        refused = [c.name for c in checks if c.kind == "gradcheck"]
+        top.check(not refused, "notebook", f"a free-form notebook has no function to run gradcheck on "
+                                           f"({', '.join(refused)}): drop 'notebook' or those checks")
     top.done()
     return exercise
 

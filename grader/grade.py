@@ -196,7 +196,7 @@ def _audit_by_hand(pending: Pending) -> Finding | None:
         return None
     from .byhand import audit
 
-    return audit(pending.plan.units)
+    return audit(pending.plan.units, pending.exercise.contract)
 
 
 def _sandbox_level(run: Any) -> str:
@@ -287,6 +287,10 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
             info = message["error"]
             if info["kind"] == "syntax":
                 error = GradeError("syntax", _syntax_text(info), info["line"], info["code"])
+            elif info["kind"] == "missing" and exercise.contract.base:
+                error = GradeError("missing", f"{function} must be a class deriving from {exercise.contract.base}; "
+                                   f"found {info.get('found') or 'nothing by that name'}. Define it as: class "
+                                   f"{function}({exercise.contract.base}): ...")
             elif info["kind"] == "missing":
                 defined = ", ".join(info.get("defined") or []) or "no functions"
                 error = GradeError("missing", f"the file does not define {function}(); it defines {defined}. "

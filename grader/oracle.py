@@ -13,7 +13,8 @@ from .deadline import Overrun, call_with_deadline
 from .errors import ExerciseError
 from .exercise import Code, Exercise
 from .inputs import Trial, build_inputs
-from .sandbox import observe
+from .contract import INSTANCE
+from .sandbox import measures, observe
 from .validate import check_reference
 
 
@@ -53,6 +54,17 @@ def _compile(exercise: Exercise, code: Code, name: str) -> Callable:
     return namespace[name]
 
 
+def _contracted(exercise: Exercise, code: Code) -> Callable:
+    """The code's function or class, which must play the contract's part (a class derives from its base)."""
+    contract = exercise.contract
+    found = _compile(exercise, code, contract.function)
+    problem = measures.contract_problem(found, contract)
+    if problem is not None:
+        what = f"a class deriving from {contract.base}" if contract.base else "a function"
+        raise ExerciseError(f"{exercise.path}:{code.line}: {contract.function} must be {what}; found {problem}")
+    return found
+
+
 def build_oracle(exercise: Exercise) -> Oracle:
     """Compile the reference and the known mistakes.
 
@@ -63,23 +75,26 @@ def build_oracle(exercise: Exercise) -> Oracle:
         raise ExerciseError(f"{exercise.path}: this student bundle's exercise holds the reference's values for its "
                             f"public trials only, not its code; grade classes and check exercises in the "
                             f"instructor's course folder")
-    function = exercise.contract.function
     return Oracle(
         exercise=exercise,
-        reference=_compile(exercise, exercise.reference, function),
-        mistakes={m.id: _compile(exercise, m.code, function) for m in exercise.mistakes},
+        reference=_contracted(exercise, exercise.reference),
+        mistakes={m.id: _contracted(exercise, m.code) for m in exercise.mistakes},
         probes={name: _compile(exercise, code, "probe") for name, code in exercise.probes.items()},
     )
 
 
-def _run(oracle: Oracle, fn: Callable, trial: Trial, args: dict, max_elements: int, timeout_s: float) -> dict:
+def _run(oracle: Oracle, fn: Callable, trial: Trial, args: dict, max_elements: int, timeout_s: float,
+         dims: dict | None = None) -> dict:
     def call() -> dict:
+        contract = oracle.exercise.contract
         torch.manual_seed(trial.seed + 1)
         with torch.enable_grad():
-            returned = fn(*args.values())
-        contract = oracle.exercise.contract
-        return observe.measure(returned, args, names=contract.returns, function=contract.function,
-                               probes=oracle.probes, seed=trial.seed, max_elements=max_elements)
+            target, instance = measures.prepare(fn, contract, trial.seed)
+            returned = target(*args.values())
+        live = args if instance is None else {**args, INSTANCE: instance}
+        return observe.measure(returned, live, names=contract.returns, function=contract.function,
+                               probes=oracle.probes, seed=trial.seed, max_elements=max_elements,
+                               take=measures.taker(oracle.exercise, fn, trial.seed, dims=dims))
 
     return call_with_deadline(call, timeout_s)  # the probes, run while measuring, count in the same time
 
@@ -103,7 +118,7 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int, timeout_s: float 
     encoder = observe.Encoder(max_elements=max_elements)
     before = {name: encoder.encode(value) for name, value in fresh().items()}
     try:
-        reference = _run(oracle, oracle.reference, trial, fresh(), max_elements, timeout_s)
+        reference = _run(oracle, oracle.reference, trial, fresh(), max_elements, timeout_s, dims)
     except Overrun as exc:
         raise ExerciseError(f"{exercise.path}:{_line(exc, exercise, exercise.reference)}: the reference ran longer "
                             f"than {timeout_s:g} s on {trial.label}: make it faster (look for a loop that never "
@@ -120,7 +135,7 @@ def expect(oracle: Oracle, trial: Trial, *, max_elements: int, timeout_s: float 
     declared = {m.id: m for m in exercise.mistakes}
     for mistake_id, fn in oracle.mistakes.items():
         try:
-            values = _run(oracle, fn, trial, fresh(), max_elements, timeout_s)
+            values = _run(oracle, fn, trial, fresh(), max_elements, timeout_s, dims)
             # an exception mistake is matched by the student's exception only, never by values
             mistakes[mistake_id] = None if declared[mistake_id].raises else values
             raised[mistake_id] = None

@@ -177,7 +177,9 @@ def show_command(exercise_id: str, config: Path | None) -> None:
         return
     click.echo(f"{exercise.id}: {exercise.title} ({exercise.points:g} points)\n")
     click.echo(exercise.prompt + "\n")
-    click.echo(f"Define:  {exercise.contract.signature}")
+    contract = exercise.contract
+    shape = f"class {contract.function}({contract.base}), used as " if contract.base else ""
+    click.echo(f"Define:  {shape}{contract.signature}")
     click.echo("Checks:  " + ", ".join(f"{c.name} ({c.points:g})" for c in exercise.checks))
 
 
@@ -209,4 +211,5 @@ def start_command(exercise_id: str, notebook: bool, force: bool, config: Path | 
     except GraderError as error:
         _fail(error)
         return
-    click.echo(f"wrote {target.name}: define {exercise.contract.function}(), then run: grade {exercise.id}")
+    what = f"class {exercise.contract.function}" if exercise.contract.base else f"{exercise.contract.function}()"
+    click.echo(f"wrote {target.name}: define {what}, then run: grade {exercise.id}")

@@ -23,10 +23,11 @@ import torch
 from torch.autograd.variable import Variable
 
 from ..config import Limits
+from ..contract import INSTANCE
 from ..exercise import Exercise
 from ..inputs import Trial, build_inputs
 from ..source import Unit
-from . import observe
+from . import measures, observe
 from .built import BuiltInputs
 from .confine import confine
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
@@ -84,6 +85,10 @@ class _Snapshot:
             for key, value in saved.items():
                 if current.get(key, _set) is not value:
                     _set(owner, key, value)
+
+    def intact(self) -> bool:
+        """Whether every saved attribute is still the one saved (a measurement run meanwhile can be trusted)."""
+        return all(vars(owner).get(key, _set) is value for owner, saved in self.saved for key, value in saved.items())
 
 
 def _set(owner: Any, key: str, value: Any, *, delete: bool = False) -> None:
@@ -242,14 +247,17 @@ def _run(plan: ChildPlan, fd: int) -> None:
         if dims is None and names is not None and all(name in namespace for name in names.names):
             dims = notebook_dims(exercise, names, namespace) if plan.notebook_dims else {}
     function = namespace.get(contract.function)
-    if not callable(function) and dims is not None:
+    problem = measures.contract_problem(function, contract)
+    if problem is not None and dims is not None:
         _run_freeform(plan, fd, engine, snapshot, probes, files, dims, built)
         return
-    if not callable(function):
+    if problem is not None:
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_")
                          and getattr(v, "__module__", None) == "__submission__")
-        _send(fd, {"kind": "error", "error": {"kind": "missing", "message": contract.function, "defined": defined}})
+        _send(fd, {"kind": "error", "error": {"kind": "missing", "message": contract.function, "defined": defined,
+                                              **({"found": problem} if contract.base else {})}})
         return
+    guard = measures.Guard(restore=snapshot.restore, intact=snapshot.intact)
     _send(fd, {"kind": "loaded"})
     for trial in plan.trials:
         args = build_inputs(exercise, trial.seed, built=built.take(trial.index))
@@ -259,8 +267,10 @@ def _run(plan: ChildPlan, fd: int) -> None:
         if not plan.count_whole_run:
             engine.calls = 0
         started = _monotonic()
+        instance = None
         try:
-            returned = function(*args.values())
+            call, instance = measures.prepare(function, contract, trial.seed)
+            returned = call(*args.values())
             error = None
         except BaseException as exc:  # noqa: BLE001
             error = observe.describe_exception(exc, files)
@@ -271,9 +281,11 @@ def _run(plan: ChildPlan, fd: int) -> None:
         if error is not None:
             message["exception"] = error
         else:
-            message.update(_measured(engine, calls, probes, lambda: observe.measure(
-                returned, args, names=contract.returns, function=contract.function, probes=probes,
-                seed=trial.seed, max_elements=plan.limits.max_tensor_elements)))
+            live = args if instance is None else {**args, INSTANCE: instance}
+            take = measures.taker(exercise, function, trial.seed, guard=guard)
+            message.update(_measured(engine, calls, probes or exercise.measures, lambda: observe.measure(
+                returned, live, names=contract.returns, function=contract.function, probes=probes,
+                seed=trial.seed, max_elements=plan.limits.max_tensor_elements, take=take)))
         _send(fd, message)
     _send(fd, {"kind": "done"})
 
@@ -282,7 +294,8 @@ def _measured(engine: _CountingEngine, calls: int, probes: dict, measure: Callab
     """The values `measure` encodes, and the autograd count: `calls`, counted before measuring, or later.
 
     Measuring can run the submission's code too (a returned object's properties); probes are the instructor's and
-    may use autograd themselves, so only without probes does the count run to the end of the measuring.
+    may use autograd themselves (as gradcheck does), so only without probes or measurements (`probes` is true when
+    there are any) does the count run to the end of the measuring.
     """
     values = measure()
     return {"values": values, "autograd_calls": calls if probes else _count(engine, earlier=calls)}
@@ -312,8 +325,11 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
             engine.calls = 0
 
         def measure(namespace: dict, seed: int = trial.seed) -> dict:
-            return _measured(engine, _count(engine), probes, lambda: measure_state(
-                namespace, exercise, names, probes=probes, seed=seed, max_elements=plan.limits.max_tensor_elements))
+            take = measures.taker(exercise, None, seed, guard=measures.Guard(snapshot.restore, snapshot.intact),
+                                  dims=dims)
+            return _measured(engine, _count(engine), probes or exercise.measures, lambda: measure_state(
+                namespace, exercise, names, probes=probes, seed=seed, max_elements=plan.limits.max_tensor_elements,
+                take=take))
 
         started = _monotonic()
         run_trial(plan.units, codes, exercise, names, trial.seed, dims=dims, namespace=_namespace(plan),

@@ -137,11 +137,14 @@ def run_trial(units: tuple, codes: list, exercise: Exercise, names: NotebookName
 
 
 def measure_state(namespace: dict, exercise: Exercise, names: NotebookNames, *, probes: dict, seed: int,
-                  max_elements: int) -> dict:
-    """The variables in the roles of the function's arguments and results, measured as a function's call would be."""
+                  max_elements: int, take: Callable[[dict], dict] | None = None) -> dict:
+    """The variables in the roles of the function's arguments and results, measured as a function's call would be.
+
+    `take` takes the hooks and flag measurements on those variables (grader.sandbox.measures.taker).
+    """
     contract = exercise.contract
     results = tuple(namespace[names.returns[name]] for name in contract.returns)
     returned = results[0] if len(results) == 1 else results
     args = {role: namespace[variable] for role, variable in names.args.items()}
     return observe.measure(returned, args, names=contract.returns, function=contract.function, probes=probes,
-                           seed=seed, max_elements=max_elements)
+                           seed=seed, max_elements=max_elements, take=take)

@@ -172,12 +172,16 @@ def unpack(returned: Any, names: tuple[str, ...], function: str, enc: Encoder) -
 
 
 def measure(returned: Any, args: dict, *, names: tuple[str, ...], function: str, probes: dict[str, Callable],
-            seed: int, max_elements: int) -> dict:
-    """Describe the returned values, the inputs after the call, and what each probe reports."""
+            seed: int, max_elements: int, take: Callable[[dict], dict] | None = None) -> dict:
+    """Describe the returned values, the inputs after the call, and what each probe reports.
+
+    `take` (grader.sandbox.measures.taker) takes the measurements of gradcheck, hooks and flag checks on the live
+    objects, after the probes; they go under "measures".
+    """
     enc = Encoder(max_elements=max_elements)
     values = {"returns": unpack(returned, names, function, enc),
               "args": {name: enc.encode(value) for name, value in args.items()}, "probes": {}}
-    if probes:
+    if probes or take is not None:
         available = dict(args)
         if _len(names) == 1:
             available[names[0]] = returned
@@ -189,4 +193,6 @@ def measure(returned: Any, args: dict, *, names: tuple[str, ...], function: str,
                 values["probes"][name] = enc.encode(probe(*bind(probe, available)))
             except BaseException as exc:  # noqa: BLE001 - a probe runs student code (forward), which may fail
                 values["probes"][name] = {"t": "error", **describe_exception(exc, None)}
+        if take is not None:
+            values["measures"] = take(available)
     return values

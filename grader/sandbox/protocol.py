@@ -140,11 +140,35 @@ def check_exception(obj: Any) -> None:
 
 
 def _check_values(values: Any, what: str) -> None:
-    _need(_is(values, dict) and set(values) == {"returns", "args", "probes"}, f"{what} values")
-    for part in values.values():
+    _need(_is(values, dict) and set(values) - {"measures"} == {"returns", "args", "probes"}, f"{what} values")
+    for group, part in values.items():
         _need(_is(part, dict), f"{what} value group")
+        if group == "measures":
+            check_measures(part)
+            continue
         for value in part.values():
             check_value(value)
+
+
+def check_measures(measures: dict) -> None:
+    """Accept only the shapes grader.sandbox.measures produces: a gradcheck verdict, a hook count, a flag."""
+    _need(len(measures) <= MAX_ITEMS, f"more than {MAX_ITEMS} measurements")
+    for value in measures.values():
+        _need(_is(value, dict) and _is(value.get("t"), str), "a measurement is a tagged object")
+        tag = value["t"]
+        if tag == "gradcheck":
+            _need(_is(value.get("ok"), bool), "gradcheck ok")
+            _text(value, "message")
+        elif tag == "hooks":
+            _need(_is(value.get("count"), int) and 0 <= value["count"] < 2**31, "hook count")
+        elif tag == "flag":
+            _need(value.get("value") is None or _is(value["value"], bool), "flag value")
+            _need(value["value"] is not None or _is(value.get("cls"), str), "a flag that is no bool names its type")
+        elif tag == "missing":
+            _text(value, "why")
+        else:
+            _need(tag == "error", f"unknown measurement tag {tag!r}")
+            check_exception(value)
 
 
 def _check_error(error: Any, kinds: tuple[str, ...]) -> None:
@@ -160,6 +184,7 @@ def _check_error(error: Any, kinds: tuple[str, ...]) -> None:
         defined = error.get("defined")
         _need(defined is None or _is(defined, list) and all(_is(name, str) for name in defined),
               "'defined' must be a list of names")
+        _need(error.get("found") is None or _is(error["found"], str), "'found' must be text")
 
 
 def check_message(message: Any, expected_index: int) -> None:
