@@ -12,7 +12,7 @@ from typing import Any
 
 from .compare import MISSING, resolve
 from .errors import ExerciseError
-from .exercise import Check, Exercise
+from .exercise import MEASURED, Check, Exercise
 from .inputs import Trial
 
 MAX_PATHS = 2000  # paths offered as "did you mean": enough for any model the course builds
@@ -35,7 +35,11 @@ def check_reference(exercise: Exercise, trial: Trial, values: dict) -> None:
             raise ExerciseError(f"{exercise.path}:{line}: the probe '{name}' raised on the reference's values on "
                                 f"{trial.label}: {node['type']}: {node['message']}")
     for check in exercise.checks:
-        for path in _paths(check):
+        measured = values.get("measures", {}).get(check.name)
+        if isinstance(measured, dict) and measured.get("t") == "missing":  # gradcheck, hooks, flag: read live
+            raise ExerciseError(f"{exercise.path}:{check.line}: check '{check.name}' could not be measured on the "
+                                f"reference's values on {trial.label}: {measured.get('why', '')}")
+        for path in () if check.kind in MEASURED else _paths(check):
             if resolve(values, path) is MISSING:
                 close = difflib.get_close_matches(path, known_paths(values), n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]}?)" if close else ""
