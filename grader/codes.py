@@ -21,6 +21,8 @@ DIAGNOSES: dict[str, str] = {
     "unverifiable": "code the by-hand check cannot read as plain arithmetic: getattr/eval, private names, other modules",
     "constant": "the same value on every trial although the inputs changed: hard-coded numbers or an assigned .grad",
     "type": "a returned value of another kind than expected, e.g. a list or a Python float where a tensor is due",
+    "rule": "the code breaks one of the exercise's rules: a torch function it requires or forbids, in-place writes "
+            "to its inputs, or autograd it must use",
     "value": "any other mismatch",
 }
 

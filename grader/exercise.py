@@ -11,6 +11,7 @@ from typing import Any
 
 from .codes import DIAGNOSES
 from .errors import ExerciseError, UsageError
+from .ruleset import Rules, parse_rules, reference_breaks
 from .yamlfile import Fields, each_item, load_yaml
 
 SCHEMA = 1
@@ -122,6 +123,7 @@ class Exercise:
     starter: str = ""
     notebook: "NotebookNames | None" = None
     expected: Path | None = None  # a student bundle: the reference's stored values on the public trials, no code
+    rules: Rules = Rules()
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -335,6 +337,7 @@ def parse_exercise(path: Path) -> Exercise:
                                lambda d, i, ln: _mistake(d, i, ln, path=path, function=function,
                                                          checks=set(check_names), seen=mistake_ids,
                                                          stored=expected is not None)))
+    rules = parse_rules(top, no_autograd=any(c.kind == "no_autograd" for c in checks))
     total = sum(c.points for c in checks)
     points = top.req("points", float)
     top.check(abs(points - total) < 1e-9, "points", f"is {points:g} but the checks add up to {total:g}")
@@ -346,8 +349,11 @@ def parse_exercise(path: Path) -> Exercise:
         reference=_code(top, "reference", function, "reference") if expected is None else Code("", 0),
         probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
         notebook=_notebook(top, contract, inputs) if top.has("notebook") else None,
-        expected=None if expected is None else path.parent / expected,
+        expected=None if expected is None else path.parent / expected, rules=rules,
     )
+    broken = reference_breaks(rules, exercise.reference.source) if rules and expected is None else None
+    if broken is not None:
+        top.fail(f"{broken[1]}; fix the reference or the rule", line=exercise.reference.line + broken[0] - 1)
     top.done()
     return exercise
 

@@ -31,6 +31,7 @@ from .confine import confine
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .isolate import meets
 from .protocol import SANDBOX_NOTE, frame
+from .rulewatch import Watch
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70
@@ -211,7 +212,8 @@ def _run(plan: ChildPlan, fd: int) -> None:
         exec(compile(probe.source, f"<probe {name}>", "exec"), namespace)  # noqa: S102 - trusted instructor code
         probes[name] = namespace["probe"]
     sys.meta_path.append(DisplayStubs(lambda text: _send(fd, {"kind": "note", "text": text[:500]})))
-    snapshot = _Snapshot(_guarded())
+    watch = Watch(exercise.rules)  # the rules' functions counted wherever they are reached, before student code
+    snapshot = _Snapshot([*_guarded(), *watch.owners])
     namespace = _namespace(plan)
     names = exercise.notebook if plan.notebook and exercise.notebook else None
     dims: dict | None = None  # set once the notebook's variables all existed after a cell: the sizes they use
@@ -240,7 +242,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
             dims = notebook_dims(exercise, names, namespace) if plan.notebook_dims else {}
     function = namespace.get(contract.function)
     if not callable(function) and dims is not None:
-        _run_freeform(plan, fd, engine, snapshot, probes, files, dims)
+        _run_freeform(plan, fd, engine, snapshot, probes, files, dims, watch)
         return
     if not callable(function):
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_")
@@ -255,6 +257,8 @@ def _run(plan: ChildPlan, fd: int) -> None:
         # is forbidden it never restarts: whatever ran it, at import, while inputs were built or between trials, counts.
         if not plan.count_whole_run:
             engine.calls = 0
+        watch.start_trial()
+        versions = watch.versions(args)
         started = _monotonic()
         try:
             returned = function(*args.values())
@@ -265,6 +269,8 @@ def _run(plan: ChildPlan, fd: int) -> None:
         snapshot.restore()  # may drop the submission's last reference to an object whose finalizer runs its code
         calls = _count(engine)
         message: dict = {"kind": "trial", "index": trial.index, "seconds": round(elapsed, 6)}
+        if watch.active:
+            message["rules"] = watch.report(args, versions)
         if error is not None:
             message["exception"] = error
         else:
@@ -293,7 +299,7 @@ def _namespace(plan: ChildPlan) -> dict:
 
 
 def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _Snapshot, probes: dict,
-                  files: frozenset, dims: dict) -> None:
+                  files: frozenset, dims: dict, watch: Watch) -> None:
     """Run the notebook's cells again for every trial, its argument variables bound to the trial's inputs."""
     exercise, names = plan.exercise, plan.exercise.notebook
     codes = []
@@ -307,6 +313,7 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
         torch.manual_seed(trial.seed + 1)
         if not plan.count_whole_run:
             engine.calls = 0
+        watch.start_trial()
 
         def measure(namespace: dict, seed: int = trial.seed) -> dict:
             return _measured(engine, _count(engine), probes, lambda: measure_state(
@@ -318,6 +325,9 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
                   measure=measure, files=files)
         # the count at the trial's end, which student code cannot send in place of the child's (trials come in
         # order): a state frame it forges can claim any count, so the parent judges no_autograd by the worst seen
-        _send(fd, {"kind": "trial", "index": trial.index, "seconds": round(_monotonic() - started, 6),
-                   "freeform": True, "autograd_calls": _count(engine)})
+        end = {"kind": "trial", "index": trial.index, "seconds": round(_monotonic() - started, 6),
+               "freeform": True, "autograd_calls": _count(engine)}
+        if watch.active:  # the inputs a notebook writes in place show in its measured variables: the parent compares
+            end["rules"] = watch.report({}, {})
+        _send(fd, end)
     _send(fd, {"kind": "done"})
