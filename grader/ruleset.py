@@ -120,13 +120,45 @@ def uses(source: str, *, predefined: dict[str, str] | None = None) -> list[Use]:
     Imports anywhere in the code count, whatever their scope; `predefined` maps names bound without an import (the
     reference's namespace holds torch, nn and F). Code that does not parse uses nothing: it never runs.
     """
+    return read_all([source], predefined=predefined)[0]
+
+
+def read_all(sources: list[str], *, predefined: dict[str, str] | None = None) -> list[list[Use]]:
+    """`uses` for each of several pieces of code that share one namespace, as a notebook's cells do."""
     import torch  # noqa: F401 - the names are looked up among the modules it imports
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+
     aliases: dict[str, set[str]] = {k: {v} for k, v in (predefined or {}).items()}
     starred: list[str] = []
+    trees, found = [], []
+    for source in sources:
+        try:
+            trees.append(ast.parse(source))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            trees.append(None)
+        found.append(_imports(trees[-1], aliases, starred) if trees[-1] is not None else [])
+    for tree, uses_here in zip(trees, found):
+        if tree is None:
+            continue
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            chain = _chain(node)
+            if chain is None or not isinstance(getattr(node, "ctx", None), ast.Load):
+                continue
+            head, rest = chain[0], chain[1:]
+            roots = aliases.get(head) or {f"{module}.{head}" for module in starred}
+            parent = parents.get(node)
+            how = "calls" if isinstance(parent, ast.Call) and parent.func is node else "uses"
+            for root in sorted(roots):
+                path = ".".join([root, *rest])
+                obj = lookup(path)
+                if obj is not None:
+                    uses_here.append(Use(line=node.lineno, path=path, how=how, obj=obj))
+        uses_here.sort(key=lambda use: use.line)
+    return found
+
+
+def _imports(tree: ast.AST, aliases: dict[str, set[str]], starred: list[str]) -> list[Use]:
+    """Record what the imports in `tree` bind (into `aliases` and `starred`); the imports of torch objects."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -137,27 +169,13 @@ def uses(source: str, *, predefined: dict[str, str] | None = None) -> list[Use]:
             for alias in node.names:
                 if alias.name == "*":
                     starred.append(node.module)
-                else:
-                    path = f"{node.module}.{alias.name}"
-                    aliases.setdefault(alias.asname or alias.name, set()).add(path)
-                    imported = lookup(path)
-                    if imported is not None:
-                        found.append(Use(line=node.lineno, path=path, how="imports", obj=imported))
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    for node in ast.walk(tree):
-        chain = _chain(node)
-        if chain is None or not isinstance(getattr(node, "ctx", None), ast.Load):
-            continue
-        head, rest = chain[0], chain[1:]
-        roots = aliases.get(head) or {f"{module}.{head}" for module in starred}
-        parent = parents.get(node)
-        how = "calls" if isinstance(parent, ast.Call) and parent.func is node else "uses"
-        for root in sorted(roots):
-            path = ".".join([root, *rest])
-            obj = lookup(path)
-            if obj is not None:
-                found.append(Use(line=node.lineno, path=path, how=how, obj=obj))
-    return sorted(found, key=lambda use: use.line)
+                    continue
+                path = f"{node.module}.{alias.name}"
+                aliases.setdefault(alias.asname or alias.name, set()).add(path)
+                imported = lookup(path)
+                if imported is not None:
+                    found.append(Use(line=node.lineno, path=path, how="imports", obj=imported))
+    return found
 
 
 def _chain(node: ast.AST) -> list[str] | None:

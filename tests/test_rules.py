@@ -418,3 +418,40 @@ def test_the_parent_refuses_malformed_rule_counts():
                 {"counts": {str(i): 1 for i in range(65)}, "modified": []}, {"counts": {}}, []):
         with pytest.raises(Malformed):
             check_message({**trial, "rules": bad}, 0)
+
+
+# --- notebooks: every cell is read, and a free-form notebook's re-runs are counted --------------------------------
+
+def grade_notebook(tmp_path: Path, text: str, *cells: str) -> Grade:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    exercise = parse_exercise(exercise_file(tmp_path, text))
+    path = tmp_path / "answer.ipynb"
+    path.write_text(nbformat.writes(new_notebook(cells=[new_code_cell(c) for c in cells])), encoding="utf-8")
+    return grade_submission(exercise, read_submission(path), SETTINGS, seeds=HIDDEN_SEEDS[:1], spawner=SPAWNER)
+
+
+def test_a_notebook_cell_calling_a_forbidden_function_is_named(tmp_path):
+    assert_rule(grade_notebook(tmp_path, HESSIAN, "import torch", "f = lambda x: (x ** 3).sum()",
+                               "def hess(x):\n    return torch.func.hessian(f)(x)"),
+                "This exercise forbids torch.func.hessian: cell 3, line 2 calls it.")
+
+
+FREE_SHIFT = SHIFT + "notebook: {args: {x: x}, returns: {y: y}}\n"
+FREE_PER_SAMPLE = PER_SAMPLE + "notebook: {args: {w: w, x: x}, returns: {g: g}}\n"
+
+
+def test_a_free_form_notebook_writing_its_input_in_place_fails(tmp_path):
+    assert_rule(grade_notebook(tmp_path, FREE_SHIFT, "import torch\nx = torch.zeros(3)", "x += 1\ny = x.clone()"),
+                "x was modified in place")
+    assert_passes(grade_notebook(tmp_path, FREE_SHIFT, "import torch\nx = torch.zeros(3)", "y = x + 1"))
+
+
+def test_a_free_form_notebook_is_counted_on_every_re_run(tmp_path):
+    setup = "import torch\nfrom torch.func import vmap, grad\nw = torch.randn(3)\nx = torch.randn(4, 3)"
+    assert_passes(grade_notebook(tmp_path, FREE_PER_SAMPLE, setup,
+                                 "g = vmap(grad(lambda w, xi: (w @ xi) ** 2), in_dims=(None, 0))(w, x)"))
+    assert_rule(grade_notebook(tmp_path, FREE_PER_SAMPLE, setup,
+                               "g = torch.stack([2 * (w @ xi) * xi for xi in x])"),
+                "This exercise requires torch.func.vmap: your code did not call it on ")

@@ -58,7 +58,7 @@ class Watch:
         self.active = bool(rules)
         self._tallies = {name: itertools.count() for name in rules.counted}
         self._start = dict.fromkeys(self._tallies, 0)
-        self.owners: list[ModuleType] = []  # the modules whose attributes were replaced: the child's snapshot keeps them
+        self.owners: list[ModuleType] = []  # modules whose attributes were replaced: the child's snapshot keeps them
         wrappers = {}
         for name, tally in self._tallies.items():
             original = resolve(name)
