@@ -129,25 +129,24 @@ def read_all(sources: list[str], *, predefined: dict[str, str] | None = None) ->
 
     aliases: dict[str, set[str]] = {k: {v} for k, v in (predefined or {}).items()}
     starred: list[str] = []
-    trees, found = [], []
+    walks, found = [], []
     for source in sources:
         try:
-            trees.append(ast.parse(source))
+            walks.append(list(ast.walk(ast.parse(source))))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            trees.append(None)
-        found.append(_imports(trees[-1], aliases, starred) if trees[-1] is not None else [])
-    for tree, uses_here in zip(trees, found):
-        if tree is None:
-            continue
-        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-        for node in ast.walk(tree):
+            walks.append([])
+        found.append(_imports(walks[-1], aliases, starred))
+    for nodes, uses_here in zip(walks, found):
+        called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+        for node in nodes:
+            if not isinstance(node, (ast.Name, ast.Attribute)) or not isinstance(node.ctx, ast.Load):
+                continue
             chain = _chain(node)
-            if chain is None or not isinstance(getattr(node, "ctx", None), ast.Load):
+            if chain is None:
                 continue
             head, rest = chain[0], chain[1:]
             roots = aliases.get(head) or {f"{module}.{head}" for module in starred}
-            parent = parents.get(node)
-            how = "calls" if isinstance(parent, ast.Call) and parent.func is node else "uses"
+            how = "calls" if id(node) in called else "uses"
             for root in sorted(roots):
                 path = ".".join([root, *rest])
                 obj = lookup(path)
@@ -157,10 +156,10 @@ def read_all(sources: list[str], *, predefined: dict[str, str] | None = None) ->
     return found
 
 
-def _imports(tree: ast.AST, aliases: dict[str, set[str]], starred: list[str]) -> list[Use]:
-    """Record what the imports in `tree` bind (into `aliases` and `starred`); the imports of torch objects."""
+def _imports(nodes: list[ast.AST], aliases: dict[str, set[str]], starred: list[str]) -> list[Use]:
+    """Record what the imports among `nodes` bind (into `aliases` and `starred`); the imports of torch objects."""
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
