@@ -38,7 +38,7 @@ inputs:
 trials: {public: [0, 1], hidden: 1}
 rules:
   requires: [torch.func.vmap, torch.func.grad]
-  hint: per-sample gradients with vmap(grad(...)), not a Python loop
+  hint: Compute per-sample gradients with vmap(grad(...)), not a Python loop.
 reference: |
   def per_sample(w, x):
       def loss(w, xi):
@@ -148,7 +148,7 @@ def per_sample(w, x):
 
 def test_requires_a_loop_answer_fails_with_the_rule_and_the_hint(tmp_path):
     message = assert_rule(grade(tmp_path, PER_SAMPLE, LOOP), "This exercise requires torch.func.vmap: your code "
-                          "never calls it", "per-sample gradients with vmap(grad(...)), not a Python loop")
+                          "never calls it", "Compute per-sample gradients with vmap(grad(...)), not a Python loop.")
     assert message.count("\n") == 1
 
 
@@ -455,3 +455,23 @@ def test_a_free_form_notebook_is_counted_on_every_re_run(tmp_path):
     assert_rule(grade_notebook(tmp_path, FREE_PER_SAMPLE, setup,
                                "g = torch.stack([2 * (w @ xi) * xi for xi in x])"),
                 "This exercise requires torch.func.vmap: your code did not call it on ")
+
+
+def test_forbids_the_original_in_torch_private_modules_is_the_same_function(tmp_path):
+    """torch._functorch keeps the unwrapped original; named plainly, the source reading still finds it."""
+    assert_rule(grade(tmp_path, HESSIAN, """\
+        import torch._functorch.eager_transforms as et
+
+        def hess(x):
+            return et.hessian(lambda x: (x ** 3).sum())(x)
+        """), "This exercise forbids torch.func.hessian: line 4 calls it (as torch._functorch.eager_transforms.hessian).")
+
+
+PROBED = SHIFT.replace("rules:\n  forbids: [in_place_on_inputs]", "rules:\n  forbids: [torch.func.hessian]").replace(
+    "checks:", "probes:\n  curvature: |\n    def probe(y):\n        return torch.func.hessian(lambda v: (v ** 3).sum())(y.detach())\n"
+    "notebook: {args: {x: x}, returns: {y: y}}\nchecks:") + "  - {name: curvature, kind: value, target: curvature, points: 0}\n"
+
+
+def test_the_instructors_probes_are_not_counted_as_the_submissions_calls(tmp_path):
+    assert_passes(grade_notebook(tmp_path, PROBED, "import torch\nx = torch.zeros(3)", "y = x + 1"))
+    assert_passes(grade(tmp_path, PROBED, "def shift(x):\n    return x + 1\n"))

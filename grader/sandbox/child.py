@@ -274,9 +274,9 @@ def _run(plan: ChildPlan, fd: int) -> None:
         if error is not None:
             message["exception"] = error
         else:
-            message.update(_measured(engine, calls, probes, lambda: observe.measure(
+            message.update(watch.uncounted(lambda: _measured(engine, calls, probes, lambda: observe.measure(
                 returned, args, names=contract.returns, function=contract.function, probes=probes,
-                seed=trial.seed, max_elements=plan.limits.max_tensor_elements)))
+                seed=trial.seed, max_elements=plan.limits.max_tensor_elements))))
         _send(fd, message)
     _send(fd, {"kind": "done"})
 
@@ -316,8 +316,8 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
         watch.start_trial()
 
         def measure(namespace: dict, seed: int = trial.seed) -> dict:
-            return _measured(engine, _count(engine), probes, lambda: measure_state(
-                namespace, exercise, names, probes=probes, seed=seed, max_elements=plan.limits.max_tensor_elements))
+            return watch.uncounted(lambda: _measured(engine, _count(engine), probes, lambda: measure_state(
+                namespace, exercise, names, probes=probes, seed=seed, max_elements=plan.limits.max_tensor_elements)))
 
         started = _monotonic()
         run_trial(plan.units, codes, exercise, names, trial.seed, dims=dims, namespace=_namespace(plan),

@@ -58,6 +58,7 @@ class Watch:
         self.active = bool(rules)
         self._tallies = {name: itertools.count() for name in rules.counted}
         self._start = dict.fromkeys(self._tallies, 0)
+        self._excluded = dict.fromkeys(self._tallies, 0)  # calls made while the instructor's probes ran
         self.owners: list[ModuleType] = []  # modules whose attributes were replaced: the child's snapshot keeps them
         wrappers = {}
         for name, tally in self._tallies.items():
@@ -78,10 +79,22 @@ class Watch:
             if hits:
                 self.owners.append(module)
 
+    def _calls(self, name: str) -> int:
+        return _read(self._tallies[name]) - self._excluded[name]
+
     def start_trial(self) -> None:
         """Count required functions from here; forbidden ones stay counted from the start, loading included."""
         for name in self.required & self._tallies.keys():
-            self._start[name] = _read(self._tallies[name])
+            self._start[name] = self._calls(name)
+
+    def uncounted(self, measure: Callable[[], Any]) -> Any:
+        """Run `measure` (the probes: the instructor's code, which may call these functions too) off the count."""
+        before = {name: _read(tally) for name, tally in self._tallies.items()}
+        try:
+            return measure()
+        finally:
+            for name, tally in self._tallies.items():
+                self._excluded[name] += _read(tally) - before[name]
 
     def versions(self, args: dict) -> dict[str, int]:
         if not self.in_place:
@@ -90,6 +103,6 @@ class Watch:
 
     def report(self, args: dict, versions: dict[str, int]) -> dict:
         """The trial's counts, and the inputs whose version counter moved since `versions` was taken."""
-        counts = {name: _read(tally) - self._start[name] for name, tally in self._tallies.items()}
+        counts = {name: self._calls(name) - self._start[name] for name in self._tallies}
         modified = [name for name, version in versions.items() if _version(args[name]) != version]
         return {"counts": counts, "modified": modified}
