@@ -32,6 +32,7 @@ PHRASES: dict[str, str] = {
     "unverifiable": "wrote a by-hand answer the grader could not read as plain arithmetic (getattr, private names)",
     "constant": "gave the same result whatever the inputs (hard-coded numbers or an assigned .grad)",
     "type": "returned another kind of value than asked (e.g. a list or a float where a tensor is due)",
+    "rule": "broke one of the exercise's rules (a required or forbidden function, in-place writes, autograd)",
     "value": "got a wrong value with no more specific diagnosis",
     "syntax": "handed in code that is not valid Python",
     "missing": "did not define the function the exercise asks for",
