@@ -139,7 +139,8 @@ def rule_example(spawner: Spawner, folder: Path) -> dict[str, tuple[str, str, st
     (folder / "ex98_made_up.yaml").write_text(RULED, encoding="utf-8")
     exercise = parse_exercise(folder / "ex98_made_up.yaml")
     answer = folder / "ex98.py"
-    answer.write_text("import torch\n\ndef per_sample(w, x):\n    return torch.stack([2 * (w @ xi) * xi for xi in x])\n")
+    answer.write_text("import torch\n\n\ndef per_sample(w, x):\n"
+                      "    return torch.stack([2 * (w @ xi) * xi for xi in x])\n")
     grade = grade_submission(exercise, read_submission(answer), settings, seeds=(), spawner=spawner)
     failing = [c for c in grade.checks if c.diagnosis == "rule"]
     assert failing, grade

@@ -45,6 +45,17 @@ class Rules:
     def __bool__(self) -> bool:
         return bool(self.requires or self.forbids or self.uses_autograd)
 
+    def summary(self) -> str:
+        """The rules in one line for a student: what the code must and must not use."""
+        parts = [f"call {name}" for name in self.requires]
+        parts += ["never modify the inputs in place" if name == IN_PLACE_ON_INPUTS else f"never use {name}"
+                  for name in self.forbids]
+        if self.uses_autograd:
+            times = "" if self.uses_autograd == 1 else \
+                f" (at least {self.uses_autograd} backward()/autograd.grad calls each time your function runs)"
+            parts.append(f"compute gradients with autograd{times}")
+        return "; ".join(parts)
+
 
 def resolve(name: str) -> Any:
     """The torch function a rule names; LookupError with the closest known name where there is none."""

@@ -464,14 +464,40 @@ def test_forbids_the_original_in_torch_private_modules_is_the_same_function(tmp_
 
         def hess(x):
             return et.hessian(lambda x: (x ** 3).sum())(x)
-        """), "This exercise forbids torch.func.hessian: line 4 calls it (as torch._functorch.eager_transforms.hessian).")
+        """), "This exercise forbids torch.func.hessian: line 4 calls it "
+              "(as torch._functorch.eager_transforms.hessian).")
 
 
-PROBED = SHIFT.replace("rules:\n  forbids: [in_place_on_inputs]", "rules:\n  forbids: [torch.func.hessian]").replace(
-    "checks:", "probes:\n  curvature: |\n    def probe(y):\n        return torch.func.hessian(lambda v: (v ** 3).sum())(y.detach())\n"
-    "notebook: {args: {x: x}, returns: {y: y}}\nchecks:") + "  - {name: curvature, kind: value, target: curvature, points: 0}\n"
+PROBE = """\
+probes:
+  curvature: |
+    def probe(y):
+        return torch.func.hessian(lambda v: (v ** 3).sum())(y.detach())
+notebook: {args: {x: x}, returns: {y: y}}
+"""
+PROBED = SHIFT.replace("forbids: [in_place_on_inputs]", "forbids: [torch.func.hessian]").replace(
+    "checks:", PROBE + "checks:") + "  - {name: curvature, kind: value, target: curvature, points: 0}\n"
 
 
 def test_the_instructors_probes_are_not_counted_as_the_submissions_calls(tmp_path):
     assert_passes(grade_notebook(tmp_path, PROBED, "import torch\nx = torch.zeros(3)", "y = x + 1"))
     assert_passes(grade(tmp_path, PROBED, "def shift(x):\n    return x + 1\n"))
+
+
+def test_grade_show_states_the_rules(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    (tmp_path / "exercises").mkdir()
+    exercise_file(tmp_path / "exercises", PER_SAMPLE)
+    exercise_file(tmp_path / "exercises", HESSIAN.replace("torch.func.hessian]", "in_place_on_inputs]\n  "
+                                                          "uses_autograd: 2").replace("torch.diag(6 * x)",
+                                                                                      "x.sum().backward()"))
+    (tmp_path / "config.yaml").write_text("schema: 1\nexercises_dir: exercises\nsolutions_dir: solutions\n")
+    out = [CliRunner().invoke(main, ["show", e, "--config", str(tmp_path / "config.yaml")]).stdout
+           for e in ("ex51", "ex52")]
+    assert "Rules:   call torch.func.vmap; call torch.func.grad\n" in out[0]
+    assert ("Rules:   never use torch.autograd.functional.hessian; never modify the inputs in place; compute "
+            "gradients with autograd (at least 2 backward()/autograd.grad calls each time your function runs)\n"
+            ) in out[1], out[1]

@@ -178,6 +178,8 @@ def show_command(exercise_id: str, config: Path | None) -> None:
     click.echo(exercise.prompt + "\n")
     click.echo(f"Define:  {exercise.contract.signature}")
     click.echo("Checks:  " + ", ".join(f"{c.name} ({c.points:g})" for c in exercise.checks))
+    if exercise.rules:
+        click.echo(f"Rules:   {exercise.rules.summary()}")
 
 
 @main.command("start")
