@@ -68,7 +68,7 @@ def resolve(name: str) -> Any:
     for index, part in enumerate(parts[1:], 1):
         found = vars(owner).get(part) if isinstance(owner, ModuleType) else None
         if found is None and isinstance(owner, ModuleType):
-            found = sys.modules.get(f"{owner.__name__}.{part}")
+            found = _submodule(f"{owner.__name__}.{part}")
         if found is None:
             known = [n for n in dir(owner) if not n.startswith("_")] if isinstance(owner, ModuleType) else []
             close = difflib.get_close_matches(part, known, n=1)
@@ -81,6 +81,16 @@ def resolve(name: str) -> Any:
     if isinstance(owner, ModuleType) or not callable(owner):
         raise LookupError(f"{name} is not a function")
     return owner
+
+
+def _submodule(name: str) -> ModuleType | None:
+    """A submodule of torch that `import torch` does not load, imported now (trusted code; the name is public)."""
+    import importlib
+
+    try:
+        return sys.modules.get(name) or importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - no such module, or one whose optional dependencies are missing
+        return None
 
 
 def parse_rules(top: Fields, *, no_autograd: bool) -> Rules:
@@ -141,6 +151,7 @@ def read_all(sources: list[str], *, predefined: dict[str, str] | None = None) ->
     aliases: dict[str, set[str]] = {k: {v} for k, v in (predefined or {}).items()}
     starred: list[str] = []
     walks, found = [], []
+    looked: dict[str, Any] = {}  # each dotted path is looked up once
     for source in sources:
         try:
             walks.append(list(ast.walk(ast.parse(source))))
@@ -160,7 +171,7 @@ def read_all(sources: list[str], *, predefined: dict[str, str] | None = None) ->
             how = "calls" if id(node) in called else "uses"
             for root in sorted(roots):
                 path = ".".join([root, *rest])
-                obj = lookup(path)
+                obj = looked[path] if path in looked else looked.setdefault(path, lookup(path))
                 if obj is not None:
                     uses_here.append(Use(line=node.lineno, path=path, how=how, obj=obj))
         uses_here.sort(key=lambda use: use.line)
