@@ -314,6 +314,19 @@ def test_uses_autograd_named_but_not_run_fails(tmp_path):
               "trial: your code ran 0 on")
 
 
+def test_uses_autograd_backward_hidden_from_the_count_breaks_the_rule(tmp_path):
+    """The child puts its counting engine back before it reads the count: the hidden pass counts as none."""
+    assert_rule(grade(tmp_path, AUTOGRAD, """\
+        from torch.autograd.variable import Variable
+
+        def square_grad(x):
+            Variable._execution_engine = Variable._execution_engine._engine  # backward() then runs uncounted
+            (x ** 2).sum().backward()
+            return x.grad
+        """), "This exercise requires autograd, at least 1 backward() or torch.autograd.grad call(s) on each "
+              "trial: your code ran 0 on")
+
+
 def test_uses_autograd_counts_n_calls_per_trial(tmp_path):
     twice = AUTOGRAD.replace("uses_autograd: true", "uses_autograd: 2")
     once = "import torch\n\ndef square_grad(x):\n    return torch.autograd.grad((x ** 2).sum(), x)[0]\n"
