@@ -24,6 +24,8 @@ DIAGNOSES: dict[str, str] = {
     "hooks": "a hook left registered after the call (or one missing): keep the handle and call handle.remove()",
     "nonfinite": "NaN or inf in a value or gradient: log of 0, division by 0, exp overflowing",
     "type": "a returned value of another kind than expected, e.g. a list or a Python float where a tensor is due",
+    "rule": "the code breaks one of the exercise's rules: a torch function it requires or forbids, in-place writes "
+            "to its inputs, or autograd it must use",
     "value": "any other mismatch",
 }
 

@@ -14,6 +14,7 @@ from .config import EXERCISE_LIMITS, Caps, Settings
 from .contract import INSTANCE, Contract, Measure, check_gradchecks, parse_contract
 from .errors import ExerciseError, UsageError
 from .fixtures import Fixtures, course_fixtures
+from .ruleset import Rules, parse_rules, reference_breaks
 from .yamlfile import Fields, each_item, load_yaml
 
 SCHEMA = 1
@@ -124,6 +125,7 @@ class Exercise:
     limits: dict = field(default_factory=dict)  # its own timeout_s, memory_mb, output_limit_kb (Settings.for_exercise)
     fixtures: Path | None = None  # the course's fixtures.py its fixture and callable inputs may name
     measures: tuple[Measure, ...] = ()  # what the child measures for gradcheck, hooks and flag checks
+    rules: Rules = Rules()
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -413,6 +415,7 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
                                lambda d, i, ln: _mistake(d, i, ln, path=path, function=function,
                                                          checks=set(check_names), seen=mistake_ids,
                                                          stored=expected is not None, base=contract.base)))
+    rules = parse_rules(top, no_autograd=any(c.kind == "no_autograd" for c in checks))
     total = sum(c.points for c in checks)
     points = top.req("points", float)
     top.check(abs(points - total) < 1e-9, "points", f"is {points:g} but the checks add up to {total:g}")
@@ -426,7 +429,7 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
         probes=probes, checks=checks, mistakes=mistakes, starter=top.opt("starter", str, ""),
         notebook=_notebook(top, contract, inputs) if top.has("notebook") else None,
         expected=None if expected is None else path.parent / expected,
-        limits=_limits(top, settings.caps if settings is not None else Caps()), fixtures=course_file,
+        limits=_limits(top, settings.caps if settings is not None else Caps()), fixtures=course_file, rules=rules,
         measures=tuple(Measure(c.name, c.kind, c.target) for c in checks if c.kind in MEASURED),
     )
     if exercise.notebook is not None:
@@ -435,6 +438,9 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
         refused = [c.name for c in checks if c.kind == "gradcheck"]
         top.check(not refused, "notebook", f"a free-form notebook has no function to run gradcheck on "
                                            f"({', '.join(refused)}): drop 'notebook' or those checks")
+    broken = reference_breaks(rules, exercise.reference.source) if rules and expected is None else None
+    if broken is not None:
+        top.fail(f"{broken[1]}; fix the reference or the rule", line=exercise.reference.line + broken[0] - 1)
     top.done()
     return exercise
 

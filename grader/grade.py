@@ -123,6 +123,7 @@ def grade_submission(exercise: Exercise, submission: Submission, settings: Setti
 
 def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
     """Judge the child's raw run against the expectations; the child's working folder is removed here."""
+    from .rules import broken_rule, enforce
     from .sandbox.runner import read_run
 
     exercise, submission, settings, trials = pending.exercise, pending.submission, pending.settings, pending.trials
@@ -141,10 +142,11 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
         dims = _allowed_dims(exercise, rerun.get("dims") or {}) if rerun and pending.plan.notebook_dims else {}
         if dims:  # the notebook's own sizes: the reference runs on the grader's values at those sizes
             expected = expectations(oracle, trials, settings, dims=dims)
+        broken = broken_rule(exercise, pending.plan.units, run.messages, expected, trials)
 
         def score(outcomes: list[Outcome]) -> tuple[CheckResult, ...]:
-            return tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short,
-                                     by_hand=by_hand) for check in exercise.checks)
+            return enforce(tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short,
+                                             by_hand=by_hand) for check in exercise.checks), broken)
 
         if rerun is not None:
             return _grade_rerun(pending, run, expected, score, dims, error=error, cut_short=cut_short, notes=notes,

@@ -181,6 +181,8 @@ def show_command(exercise_id: str, config: Path | None) -> None:
     shape = f"class {contract.function}({contract.base}), used as " if contract.base else ""
     click.echo(f"Define:  {shape}{contract.signature}")
     click.echo("Checks:  " + ", ".join(f"{c.name} ({c.points:g})" for c in exercise.checks))
+    if exercise.rules:
+        click.echo(f"Rules:   {exercise.rules.summary()}")
 
 
 @main.command("start")

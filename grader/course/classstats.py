@@ -35,6 +35,7 @@ PHRASES: dict[str, str] = {
     "hooks": "left a hook registered after use (or registered none)",
     "nonfinite": "produced NaN or inf (log of 0, division by 0, exp overflowing)",
     "type": "returned another kind of value than asked (e.g. a list or a float where a tensor is due)",
+    "rule": "broke one of the exercise's rules (a required or forbidden function, in-place writes, autograd)",
     "value": "got a wrong value with no more specific diagnosis",
     "syntax": "handed in code that is not valid Python",
     "missing": "did not define the function the exercise asks for",

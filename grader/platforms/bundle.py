@@ -21,7 +21,7 @@ from .install import SOURCE_DIR, TorchPin, write_grader_source
 
 # What an exercise may show a student; everything else (reference, trials.hidden, mistakes[].code) stays behind.
 PUBLIC_KEYS = ("schema", "id", "version", "title", "points", "prompt", "contract", "dims", "inputs", "trials",
-               "probes", "checks", "mistakes", "starter", "notebook", "limits")
+               "probes", "checks", "mistakes", "starter", "notebook", "limits", "rules")
 PUBLIC_MISTAKE_KEYS = ("id", "diagnosis", "message", "checks", "raises", "match")
 WITHHELD = {"t": "missing", "why": "withheld from the student bundle: only a hidden check reads it"}
 

@@ -33,6 +33,7 @@ from .confine import confine
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .isolate import meets
 from .protocol import SANDBOX_NOTE, frame
+from .rulewatch import Watch
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70
@@ -219,7 +220,8 @@ def _run(plan: ChildPlan, fd: int) -> None:
         exec(compile(probe.source, f"<probe {name}>", "exec"), namespace)  # noqa: S102 - trusted instructor code
         probes[name] = namespace["probe"]
     sys.meta_path.append(DisplayStubs(lambda text: _send(fd, {"kind": "note", "text": text[:500]})))
-    snapshot = _Snapshot(_guarded())
+    watch = Watch(exercise.rules)  # the rules' functions counted wherever they are reached, before student code
+    snapshot = _Snapshot([*_guarded(), *watch.owners])
     namespace = _namespace(plan)
     names = exercise.notebook if plan.notebook and exercise.notebook else None
     dims: dict | None = None  # set once the notebook's variables all existed after a cell: the sizes they use
@@ -249,7 +251,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
     function = namespace.get(contract.function)
     problem = measures.contract_problem(function, contract)
     if problem is not None and dims is not None:
-        _run_freeform(plan, fd, engine, snapshot, probes, files, dims, built)
+        _run_freeform(plan, fd, engine, snapshot, probes, files, dims, built, watch)
         return
     if problem is not None:
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_")
@@ -266,6 +268,8 @@ def _run(plan: ChildPlan, fd: int) -> None:
         # is forbidden it never restarts: whatever ran it, at import, while inputs were built or between trials, counts.
         if not plan.count_whole_run:
             engine.calls = 0
+        watch.start_trial()
+        versions = watch.versions(args)
         started = _monotonic()
         instance = None
         try:
@@ -278,14 +282,19 @@ def _run(plan: ChildPlan, fd: int) -> None:
         snapshot.restore()  # may drop the submission's last reference to an object whose finalizer runs its code
         calls = _count(engine)
         message: dict = {"kind": "trial", "index": trial.index, "seconds": round(elapsed, 6)}
+        if watch.active:
+            message["rules"] = watch.report(args, versions)
         if error is not None:
             message["exception"] = error
         else:
             live = args if instance is None else {**args, INSTANCE: instance}
             take = measures.taker(exercise, function, trial.seed, guard=guard)
-            message.update(_measured(engine, calls, probes or exercise.measures, lambda: observe.measure(
-                returned, live, names=contract.returns, function=contract.function, probes=probes,
-                seed=trial.seed, max_elements=plan.limits.max_tensor_elements, take=take)))
+            def measure() -> dict:
+                return observe.measure(returned, live, names=contract.returns, function=contract.function,
+                                       probes=probes, seed=trial.seed, max_elements=plan.limits.max_tensor_elements,
+                                       take=take)
+
+            message.update(watch.uncounted(lambda: _measured(engine, calls, probes or exercise.measures, measure)))
         _send(fd, message)
     _send(fd, {"kind": "done"})
 
@@ -309,7 +318,7 @@ def _namespace(plan: ChildPlan) -> dict:
 
 
 def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _Snapshot, probes: dict,
-                  files: frozenset, dims: dict, built: BuiltInputs) -> None:
+                  files: frozenset, dims: dict, built: BuiltInputs, watch: Watch) -> None:
     """Run the notebook's cells again for every trial, its argument variables bound to the trial's inputs."""
     exercise, names = plan.exercise, plan.exercise.notebook
     codes = []
@@ -323,13 +332,16 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
         torch.manual_seed(trial.seed + 1)
         if not plan.count_whole_run:
             engine.calls = 0
+        watch.start_trial()
 
         def measure(namespace: dict, seed: int = trial.seed) -> dict:
             take = measures.taker(exercise, None, seed, guard=measures.Guard(snapshot.restore, snapshot.intact),
                                   dims=dims)
-            return _measured(engine, _count(engine), probes or exercise.measures, lambda: measure_state(
-                namespace, exercise, names, probes=probes, seed=seed, max_elements=plan.limits.max_tensor_elements,
-                take=take))
+            def state() -> dict:
+                return measure_state(namespace, exercise, names, probes=probes, seed=seed,
+                                     max_elements=plan.limits.max_tensor_elements, take=take)
+
+            return watch.uncounted(lambda: _measured(engine, _count(engine), probes or exercise.measures, state))
 
         started = _monotonic()
         run_trial(plan.units, codes, exercise, names, trial.seed, dims=dims, namespace=_namespace(plan),
@@ -337,6 +349,9 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
                   measure=measure, files=files, built=lambda i=trial.index: built.take(i))
         # the count at the trial's end, which student code cannot send in place of the child's (trials come in
         # order): a state frame it forges can claim any count, so the parent judges no_autograd by the worst seen
-        _send(fd, {"kind": "trial", "index": trial.index, "seconds": round(_monotonic() - started, 6),
-                   "freeform": True, "autograd_calls": _count(engine)})
+        end = {"kind": "trial", "index": trial.index, "seconds": round(_monotonic() - started, 6),
+               "freeform": True, "autograd_calls": _count(engine)}
+        if watch.active:  # the inputs a notebook writes in place show in its measured variables: the parent compares
+            end["rules"] = watch.report({}, {})
+        _send(fd, end)
     _send(fd, {"kind": "done"})

@@ -15,6 +15,7 @@ MAX_FRAMES = 8  # stack frames per exception, as observe.describe_exception send
 MAX_ITEMS = 1000  # items of one list or dict value, as observe.MAX_ITEMS sends
 MAX_MESSAGES = 5000  # frames the parent reads from one run: an honest child sends a few per trial and notebook cell
 MAX_NOTES = 50  # note frames: an honest child sends one for the sandbox and one per stubbed display library
+MAX_RULES = 64  # counted functions and modified inputs in one trial's `rules`: an exercise names a few
 
 
 class Malformed(Exception):
@@ -187,6 +188,16 @@ def _check_error(error: Any, kinds: tuple[str, ...]) -> None:
         _need(error.get("found") is None or _is(error["found"], str), "'found' must be text")
 
 
+def _check_rules(rules: Any) -> None:
+    """A trial's rule counts, as grader.sandbox.rulewatch reports them: {counts: {name: n}, modified: [input]}."""
+    _need(_is(rules, dict) and set(rules) == {"counts", "modified"}, "rules")
+    counts, modified = rules["counts"], rules["modified"]
+    _need(_is(counts, dict) and len(counts) <= MAX_RULES and all(
+        _is(k, str) and len(k) <= 200 and _is(v, int) and 0 <= v < 2**63 for k, v in counts.items()), "rule counts")
+    _need(_is(modified, list) and len(modified) <= MAX_RULES and all(_is(n, str) and len(n) <= 200 for n in modified),
+          "modified inputs")
+
+
 def check_message(message: Any, expected_index: int) -> None:
     """Validate one decoded message, given the index the next trial message must carry."""
     _need(_is(message, dict) and _is(message.get("kind"), str), "a message is an object with a kind")
@@ -195,6 +206,8 @@ def check_message(message: Any, expected_index: int) -> None:
         index = message.get("index")
         _need(_is(index, int) and index == expected_index, f"trial {index!r} out of order")
         _need(_number(message.get("seconds")), "trial seconds")
+        if "rules" in message:
+            _check_rules(message["rules"])
         if message.get("freeform") is True:  # a notebook's re-run: its states came before it
             _need(_is(message.get("autograd_calls", 0), int), "autograd_calls")
             return
