@@ -289,7 +289,7 @@ def test_check_exercises_on_the_repositorys_ex03(runner, course):
     result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "  ok    ex03: solution scores 10/10\n" in out
+    assert "  ok    ex03: solutions/ex03.py scores 10/10\n" in out
     for variant in variants:
         declared = re.search(r"^# expect: (\S+)", variant.read_text(), re.MULTILINE).group(1)
         assert f"  ok    ex03: {variant.name} -> {declared}\n" in out
@@ -304,8 +304,9 @@ def test_check_exercises_names_a_variant_that_fails_differently(runner, course):
     result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])
     assert result.exit_code == 1, result.output
     out = result.stdout
-    assert "  ok    ex03: solution scores 10/10" in out
-    assert "  FAIL  ex03: ex03_bad.py -> expected accumulated, got Q: sign, b.grad: sign" in out
+    assert "  ok    ex03: solutions/ex03.py scores 10/10" in out
+    assert ("  FAIL  ex03: ex03_bad.py -> expected accumulated, got Q: sign (mistake plus-b-squared), b.grad: sign "
+            "(mistake plus-b-squared)") in out
     assert out.rstrip().endswith("1 problem(s)")
 
 

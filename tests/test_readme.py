@@ -222,8 +222,8 @@ def test_outside_a_course_folder_the_writing_commands_stop_and_write_nothing(tmp
     for command in WRITING:
         result = grade(shlex.split(command)[1:], away)
         assert result.returncode == 2, (command, result.stdout, result.stderr)
-        assert result.stderr.startswith(f"error: no course folder: there is no config.yaml declaring exercises_dir "
-                                        f"in {away}"), (command, result.stderr)
+        assert result.stderr.startswith(f"error: no course folder: there is no config.yaml of a course (one with a "
+                                        f"schema: key) in {away}"), (command, result.stderr)
         assert "Run the command from the course folder" in result.stderr and "--config" in result.stderr
         if shlex.split(command)[1] in ("batch", "export", "report"):
             assert "--gradebook" in result.stderr

@@ -10,13 +10,16 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..config import Settings, find_config, load_settings
+from ..config import Settings, bundled_notice, find_config, load_settings, search_config
 from ..errors import GraderError
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
-    """The course for a command that only reads: --config, the nearest course, else the bundled one."""
-    path = config if config else find_config(Path.cwd())
+    """The course for a command that only reads: --config, the nearest course, else the bundled one, said on stderr."""
+    path = config if config else search_config(Path.cwd())
+    if path is None:
+        path = find_config(Path.cwd())
+        click.echo(bundled_notice(Path.cwd()), err=True)
     return load_settings(path).with_overrides(**overrides)
 
 

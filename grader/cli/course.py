@@ -14,21 +14,26 @@ from .app import UserPath, _fail, _settings, config_option, main
 
 
 @main.command("check-exercises")
+@click.argument("exercise_ids", metavar="[EXERCISE]...", nargs=-1)
+@click.option("--invert", is_flag=True,
+              help="Grade each starter instead: it must fail every check (each check it passes is a problem).")
 @config_option
-def check_exercises_command(config: Path | None) -> None:
-    """Validate every exercise; its solution must score full marks, each known-wrong variant its diagnosis."""
+def check_exercises_command(exercise_ids: tuple[str, ...], invert: bool, config: Path | None) -> None:
+    """Prove the exercises (default: all): each solution scores full marks, each known-wrong variant fails as it
+    declares, each known mistake runs and can be diagnosed."""
     from ..course.selfcheck import check_all
 
     try:
         settings = _settings(config)
         problems = 0
-        for line in check_all(settings):
+        for line in check_all(settings, exercise_ids, invert=invert):
             click.echo(("  ok    " if line.ok else "  FAIL  ") + line.text)
             problems += not line.ok
     except GraderError as error:
         _fail(error)
         return
-    click.echo(f"\n{'all exercises check out' if not problems else f'{problems} problem(s)'}")
+    what = "every starter fails every check" if invert else "all exercises check out"
+    click.echo(f"\n{what if not problems else f'{problems} problem(s)'}")
     sys.exit(1 if problems else 0)
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .runner import RawRun, Surroundings
 
 GRACE_S = 30.0
+WARM_AUTOGRAD, WARM_UP = "warm_autograd", "warm_up"  # requests in place of a plan: warm the launcher (Spawner.warm)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -67,6 +68,9 @@ def _serve(requests: int, replies: int, around: "Surroundings") -> None:
         if payload is None:
             return
         plan: ChildPlan = pickle.loads(payload)  # noqa: S301 - written by the grading process, which we trust
+        if isinstance(plan, str):  # Spawner.warm: no reply, the next plan follows
+            (warm_up if plan == WARM_UP else warm_autograd)()
+            continue
         if around.groups is not None:
             around.groups.limit_memory(plan.limits.memory_mb << 20)
         raw = RunningChild(plan, plan.limits, around).finish()
@@ -155,6 +159,18 @@ class Spawner:
         if groups is not None:
             groups.remove()
         os._exit(code)
+
+    def warm(self, *, optimizers: bool) -> None:
+        """Have the launcher warm itself (autograd; with `optimizers`, warm_up()) for every child it forks from now on.
+
+        For a process that forks its launcher cold and learns only after reading its exercises what they need: the
+        launcher warms while this process reads and computes, and torch._dynamo's import (for optimizers) is paid
+        once there, not by every child.
+        """
+        try:
+            _write_all(self._requests, frame(pickle.dumps(WARM_UP if optimizers else WARM_AUTOGRAD)))
+        except OSError:
+            pass  # the launcher is gone; the next wait() reports it
 
     def start(self, plan: "ChildPlan") -> None:
         """Hand a plan to the launcher, which forks its child at once."""
