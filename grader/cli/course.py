@@ -239,3 +239,39 @@ def export_command(kind: str, output: Path | None, student: str | None, canvas_a
         _fail(error)
         return
     _write(text, output)
+
+
+@main.command("init")
+@click.argument("folder", type=UserPath(file_okay=False))
+def init_command(folder: Path) -> None:
+    """Write a new course into FOLDER: config.yaml, exercises/, solutions/, fixtures.py, a README, example ex01."""
+    from ..course.scaffold import init_course
+
+    try:
+        written = init_course(folder)
+    except GraderError as error:
+        _fail(error)
+        return
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"\nnext: cd {folder} && grade check-exercises ex01, then grade new ex02 \"title\" (see {folder}/README.md)")
+
+
+@main.command("new")
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.argument("title")
+@config_option
+def new_command(exercise_id: str, title: str, config: Path | None) -> None:
+    """Scaffold exercise EXERCISE (e.g. ex02) titled TITLE in this course: the YAML, a solution, a wrong variant."""
+    from ..config import course_config, load_settings
+    from ..course.scaffold import new_exercise
+
+    try:
+        found = course_config(config, Path.cwd(), writes="`grade new` writes the exercise into the course folder")
+        written = new_exercise(load_settings(found), exercise_id, title)
+    except GraderError as error:
+        _fail(error)
+        return
+    for path in written:
+        click.echo(f"wrote {os.path.relpath(path)}")
+    click.echo(f"\nnext: edit them, then: grade check-exercises {exercise_id}")
