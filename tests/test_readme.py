@@ -239,3 +239,9 @@ def test_outside_a_course_folder_the_reading_commands_use_the_bundled_course(tmp
     assert graded.returncode == 0 and graded.stdout.rstrip().endswith("score: 10/10"), graded.stdout
     started = grade(["start", "ex05"], tmp_path)
     assert started.returncode == 0 and (tmp_path / "ex05.py").is_file()
+    notice = (f"grade: no course folder here (no config.yaml at or above {tmp_path}); using the bundled example "
+              f"course {REPO}\n")
+    for result in (listed, graded, started):  # one line on stderr, the first, saying which course is used
+        assert result.stderr.startswith(notice) and result.stderr.count(notice) == 1, result.stderr
+    configured = grade(["list", "--config", str(REPO / "config.yaml")], tmp_path)
+    assert configured.returncode == 0 and configured.stderr == ""

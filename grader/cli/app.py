@@ -59,7 +59,9 @@ def main() -> None:
     grade list                 list the exercises
     grade show ex03            show an exercise's prompt and signature
     grade start ex03           write the starter file ex03.py here
-    grade check-exercises      prove every exercise against its solutions
+    grade init mycourse/       write a course of your own (config, exercises, solutions, fixtures)
+    grade new ex02 "title"     scaffold an exercise in this course
+    grade check-exercises ex02 prove exercises against their solutions (default: all; --invert: the starters)
     grade batch submissions/   grade a class into the gradebook (resumable)
     grade export --format csv  export the gradebook (csv, json, canvas, junit, gradescope)
     grade report               the class report: one offline HTML page
