@@ -167,8 +167,9 @@ def test_init_writes_into_a_folder_that_holds_other_files(tmp_path, runner):
     assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / CONFIG_NAME).is_file()
 
 
-@pytest.mark.parametrize(("title", "expected"), [("Gradient of a sum of squares", "gradient_of_a_sum_of_squares"),
-                                                 ("∂y/∂x", "y_x"), ("√", "exercise"), ("A " * 40, "a_" * 19 + "a")])
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Gradient of a sum of squares", "gradient_of_a_sum_of_squares"), ("∂y/∂x", "y_x"), ("√", "exercise"),
+    ("A " * 40, "a_" * 19 + "a")])
 def test_slug(title, expected):
     assert slug(title) == expected
 

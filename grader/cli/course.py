@@ -254,7 +254,8 @@ def init_command(folder: Path) -> None:
         return
     for path in written:
         click.echo(f"wrote {path}")
-    click.echo(f"\nnext: cd {folder} && grade check-exercises ex01, then grade new ex02 \"title\" (see {folder}/README.md)")
+    click.echo(f"\nnext: cd {folder} && grade check-exercises ex01, then grade new ex02 \"title\" "
+               f"(see {folder / 'README.md'})")
 
 
 @main.command("new")

@@ -88,7 +88,7 @@ def verdict(grade: Grade, expectation: Expectation) -> str | None:
 
 
 def select(settings: Settings, ids: Sequence[str]) -> dict[str, Path]:
-    """The exercise files to check: those of `ids` (all when empty); an unknown id is a usage error naming the closest."""
+    """The exercise files of `ids` (all when empty); an unknown id is a usage error naming the closest one."""
     files = exercise_files(settings.exercises_dir)
     for exercise_id in ids:
         if exercise_id not in files:
