@@ -27,13 +27,14 @@ from ..grade import conclude, expectations, hidden_seeds, prepare
 from ..inputs import make_trials
 from ..oracle import build_oracle
 from ..result import Grade
-from ..sandbox.spawner import Spawner
+from ..sandbox.spawner import Spawner, warm_autograd, warm_up
 from ..source import read_submission
 from ..starter import starter_text
 from .audit import mistake_problems, starter_problems
 
 HEADER = re.compile(r"^#\s*(expect|check):\s*(.+?)\s*$", re.MULTILINE)
 OPTIMIZERS = re.compile(r"\boptim\b")  # torch.optim, `from torch import optim`: children would import torch._dynamo
+FEW = 2  # checking more exercises than this, warm the optimizers before the fork: one of them likely needs it
 
 
 @dataclass(frozen=True)
@@ -102,26 +103,31 @@ def select(settings: Settings, ids: Sequence[str]) -> dict[str, Path]:
 def check_all(settings: Settings, ids: Sequence[str] = (), *, invert: bool = False) -> Iterator[Line]:
     """Check the exercises `ids` (all when empty) in turn, yielding one line per solution, variant and problem."""
     chosen = select(settings, ids)
-    import torch  # noqa: F401 - before the fork, so the launcher and its children share it
-
+    every = len(chosen) > FEW
+    if every:
+        warm_up()
+    else:
+        warm_autograd()
     with Spawner() as spawner:  # before any exercise is read, so no child can find a reference in its memory
-        launcher = _Launcher(spawner)
+        launcher = _Launcher(spawner, optimizers=every)
         for exercise_id, path in chosen.items():
             yield from _check_exercise(settings, launcher, exercise_id, path, invert=invert)
 
 
 class _Launcher:
-    """The spawner, warmed once: autograd at once (while this process reads the exercises and warms its own),
-    optimizers too once an exercise's code mentions them (torch._dynamo, imported then by the launcher only)."""
+    """The spawner, warmed for optimizers once an exercise's files mention them, and only then.
 
-    def __init__(self, spawner: Spawner) -> None:
+    Their first step imports torch._dynamo (most of a second): paid before the fork when many exercises are checked,
+    by the launcher alone on demand when a few are, so that a small exercise without one never pays for it.
+    """
+
+    def __init__(self, spawner: Spawner, *, optimizers: bool) -> None:
         self.spawner = spawner
-        self.optimizers = False
-        spawner.warm(optimizers=False)
+        self.optimizers = optimizers
 
     def need(self, texts: list[str]) -> None:
         if not self.optimizers and any(OPTIMIZERS.search(text) for text in texts):
-            self.spawner.warm(optimizers=True)
+            self.spawner.warm_up()
             self.optimizers = True
 
 

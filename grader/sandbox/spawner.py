@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .runner import RawRun, Surroundings
 
 GRACE_S = 30.0
-WARM_AUTOGRAD, WARM_UP = "warm_autograd", "warm_up"  # requests in place of a plan: warm the launcher (Spawner.warm)
+WARM_UP = "warm_up"  # a request in place of a plan: the launcher runs warm_up() itself (Spawner.warm_up)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -68,8 +68,8 @@ def _serve(requests: int, replies: int, around: "Surroundings") -> None:
         if payload is None:
             return
         plan: ChildPlan = pickle.loads(payload)  # noqa: S301 - written by the grading process, which we trust
-        if isinstance(plan, str):  # Spawner.warm: no reply, the next plan follows
-            (warm_up if plan == WARM_UP else warm_autograd)()
+        if isinstance(plan, str) and plan == WARM_UP:  # no reply: the next plan follows
+            warm_up()
             continue
         if around.groups is not None:
             around.groups.limit_memory(plan.limits.memory_mb << 20)
@@ -160,15 +160,14 @@ class Spawner:
             groups.remove()
         os._exit(code)
 
-    def warm(self, *, optimizers: bool) -> None:
-        """Have the launcher warm itself (autograd; with `optimizers`, warm_up()) for every child it forks from now on.
+    def warm_up(self) -> None:
+        """Have the launcher run warm_up() itself, so that every child it forks from now on starts warm.
 
-        For a process that forks its launcher cold and learns only after reading its exercises what they need: the
-        launcher warms while this process reads and computes, and torch._dynamo's import (for optimizers) is paid
-        once there, not by every child.
+        For a process that forked its launcher before reading what its submissions need (grader.course.selfcheck):
+        torch._dynamo, imported by a first optimizer step, is then imported once there, not by every child.
         """
         try:
-            _write_all(self._requests, frame(pickle.dumps(WARM_UP if optimizers else WARM_AUTOGRAD)))
+            _write_all(self._requests, frame(pickle.dumps(WARM_UP)))
         except OSError:
             pass  # the launcher is gone; the next wait() reports it
 
