@@ -295,3 +295,11 @@ def test_a_mistake_limited_to_checks_that_cannot_tell_it_apart_is_undiagnosable(
     problems = mistake_problems(oracle, trials, expectations(oracle, trials, settings), settings)
     assert len(problems) == 1 and "'backward-twice' can never be diagnosed" in problems[0]
     assert "the checks it is limited to (y)" in problems[0]
+
+
+def test_check_exercises_of_one_exercise_that_steps_an_optimizer(runner, repo):
+    """ex05 steps torch.optim: the launcher, forked cold, is asked to warm the optimizers before its first child."""
+    result = runner.invoke(main, ["check-exercises", "ex05", "--config", str(repo / CONFIG_NAME)])
+    assert result.exit_code == 0, result.output
+    assert "  ok    ex05: solutions/ex05.py scores 10/10\n" in result.stdout
+    assert result.stdout.count("  ok    ex05: ex05_") >= 3 and "FAIL" not in result.stdout
