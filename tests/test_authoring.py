@@ -140,6 +140,17 @@ def test_new_refuses_an_existing_id_a_malformed_id_and_an_empty_title(course, ru
     assert sorted(p.relative_to(course) for p in course.rglob("*")) == before
 
 
+def test_new_takes_any_title(course, runner):
+    title = 'Quotes " and """, a \\ backslash, $x and ∂y/∂x: all kept'
+    added = runner.invoke(main, ["new", "ex07", title])
+    assert added.exit_code == 0, added.output
+    path = _yaml(course, "ex07")
+    assert path.name == "ex07_quotes_and_a_backslash_x_and_y_x_all.yaml"
+    assert parse_exercise(path).title == title
+    solution = (course / "solutions" / "ex07.py").read_text()
+    assert title in compile(solution, "ex07.py", "exec").co_consts[0]  # the docstring, as a string
+
+
 def test_new_outside_a_course_refuses(tmp_path, runner, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["new", "ex02", "Title"])
@@ -169,7 +180,8 @@ def test_init_writes_into_a_folder_that_holds_other_files(tmp_path, runner):
 
 @pytest.mark.parametrize(("title", "expected"), [
     ("Gradient of a sum of squares", "gradient_of_a_sum_of_squares"), ("∂y/∂x", "y_x"), ("√", "exercise"),
-    ("A " * 40, "a_" * 19 + "a")])
+    ("A " * 40, "a_" * 19 + "a"), ("x" * 50, "x" * 40),
+    ("Second derivatives with create_graph", "second_derivatives_with_create_graph")])
 def test_slug(title, expected):
     assert slug(title) == expected
 

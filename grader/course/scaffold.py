@@ -14,6 +14,7 @@ from ..errors import UsageError
 from ..exercise import ID_PATTERN, exercise_files
 from . import templates
 
+SLUG_CHARS = 40
 EXAMPLE = ("ex01", "Your first gradient: y = sum(x²)")  # the example exercise of a new course
 
 
@@ -50,7 +51,8 @@ def new_exercise(settings: Settings, exercise_id: str, title: str) -> list[Path]
     if exercise_id in existing:
         raise UsageError(f"{existing[exercise_id]}: {exercise_id} exists already; pick a free id (taken: "
                          f"{', '.join(existing)})")
-    text = {"id": exercise_id, "title": json.dumps(title, ensure_ascii=False), "title_text": title}
+    text = {"id": exercise_id, "title": json.dumps(title, ensure_ascii=False),  # a YAML double-quoted scalar
+            "title_text": title.replace("\\", "\\\\").replace('"', '\\"')}  # inside a Python docstring
     files = {settings.exercises_dir / f"{exercise_id}_{slug(title)}.yaml": templates.EXERCISE.substitute(text),
              settings.solutions_dir / f"{exercise_id}.py": templates.SOLUTION.substitute(text),
              settings.solutions_dir / "wrong" / f"{exercise_id}_{templates.WRONG_NAME}.py":
@@ -63,9 +65,14 @@ def new_exercise(settings: Settings, exercise_id: str, title: str) -> list[Path]
 
 
 def slug(title: str) -> str:
-    """The file-name part of a title: lower-case ASCII words joined by _, at most 40 characters."""
-    words = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
-    return words[:40].rstrip("_") or "exercise"
+    """The file-name part of a title: its lower-case ASCII words joined by _, as many as fit in 40 characters."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    kept = words[:1]
+    for word in words[1:]:
+        if len("_".join([*kept, word])) > SLUG_CHARS:
+            break
+        kept.append(word)
+    return "_".join(kept)[:SLUG_CHARS] or "exercise"
 
 
 def _refuse_existing(paths: list[Path]) -> None:
