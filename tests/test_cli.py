@@ -332,6 +332,17 @@ def test_check_exercises_with_a_missing_solution(runner, course):
     assert "  FAIL  ex03: no solution at " in result.stdout
 
 
+def test_outside_a_course_json_stays_one_object_on_stdout_and_the_notice_goes_to_stderr(runner, tmp_path,
+                                                                                        monkeypatch):
+    shutil.copy(SOLUTION, tmp_path / "answer.py")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["ex03", "answer.py", "--format", "json", "--hidden", "1", "--timeout", "5"])
+    assert result.exit_code == 0, result.output
+    assert _json(result)["status"] == "passed"
+    assert result.stderr.startswith("grade: no course folder here (no config.yaml at or above ")
+    assert result.stderr.count("\n") == 1
+
+
 # --------------------------------------------------------------------------------------------------- config errors
 
 
