@@ -132,7 +132,7 @@ def test_new_refuses_an_existing_id_a_malformed_id_and_an_empty_title(course, ru
     before = sorted(p.relative_to(course) for p in course.rglob("*"))
     taken = runner.invoke(main, ["new", "ex02", "Again"])
     assert taken.exit_code == 2 and "ex02 exists already" in taken.stderr
-    for bad in ("ex2", "ex002", "Ex03", "03"):
+    for bad in ("ex2", "ex002", "Ex03", "03", "ex04\n"):
         malformed = runner.invoke(main, ["new", bad, "Title"])
         assert malformed.exit_code == 2 and f"'{bad}' is not an exercise id" in malformed.stderr
     empty = runner.invoke(main, ["new", "ex03", "  "])

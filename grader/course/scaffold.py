@@ -40,7 +40,7 @@ def init_course(folder: Path) -> list[Path]:
 
 def new_exercise(settings: Settings, exercise_id: str, title: str) -> list[Path]:
     """Write exercises/<id>_<slug>.yaml, solutions/<id>.py and one known-wrong variant: a small real exercise."""
-    if not ID_PATTERN.match(exercise_id):
+    if not ID_PATTERN.fullmatch(exercise_id):
         raise UsageError(f"'{exercise_id}' is not an exercise id: ids are ex and two digits, e.g. ex07")
     title = " ".join(title.split())
     if not title:

@@ -91,7 +91,7 @@ EXERCISE = Template("""\
 # $id: an exercise for the autograd grader, written by `grade new`. Edit it, then: grade check-exercises $id
 # Every key is in the grader's docs/exercise-format.md; docs/authoring.md walks through one exercise.
 schema: 1                 # the exercise format this grader reads
-id: $id                   # must begin the file name
+id: $id                  # must begin the file name
 version: 1                # bump when you change the exercise: every grade records it
 title: $title
 points: 10                # the sum of the checks' points
