@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -93,18 +94,33 @@ def package_root() -> Path:
     return PACKAGE.parent
 
 
+_COURSE_KEY = re.compile(r"^(schema|exercises_dir)\s*:", re.MULTILINE)
+
+
+def is_course_config(candidate: Path) -> bool:
+    """Whether `candidate` is a course's config.yaml, not another tool's file of the same name.
+
+    A course's has a top-level `schema:` or `exercises_dir:` key, or an exercises/ folder beside it (the default
+    exercises_dir): a config.yaml holding only `schema: 1` is a course too.
+    """
+    if not candidate.is_file():
+        return False
+    if (candidate.parent / "exercises").is_dir():
+        return True
+    try:
+        head = candidate.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return False
+    return _COURSE_KEY.search(head) is not None
+
+
 def search_config(start: Path) -> Path | None:
-    """The nearest config.yaml at or above `start` that declares an exercises folder; None outside a course."""
+    """The nearest course's config.yaml at or above `start` (see is_course_config); None outside a course."""
     start = start.expanduser().absolute()
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            try:
-                head = candidate.read_text(encoding="utf-8", errors="replace")[:4096]
-            except OSError:
-                continue
-            if "exercises_dir" in head:
-                return candidate
+        if is_course_config(candidate):
+            return candidate
     return None
 
 
@@ -112,6 +128,12 @@ def find_config(start: Path) -> Path | None:
     """The nearest course's config.yaml at or above `start`, else the bundled course's (for commands that only read)."""
     bundled = package_root() / CONFIG_NAME
     return search_config(start) or (bundled if bundled.is_file() else None)
+
+
+def bundled_notice(start: Path) -> str:
+    """The one line a reading command prints when no course folder holds `start`: which course it uses instead."""
+    return (f"grade: no course folder here (no {CONFIG_NAME} at or above {start.expanduser().absolute()}); "
+            f"using the bundled example course {package_root()}")
 
 
 def course_config(config: Path | None, *starts: Path, writes: str, instead: str = "") -> Path:
@@ -127,10 +149,11 @@ def course_config(config: Path | None, *starts: Path, writes: str, instead: str 
         if found is not None:
             return found
     searched = " or ".join(str(start.expanduser().absolute()) for start in starts)
-    raise UsageError(f"no course folder: there is no {CONFIG_NAME} declaring exercises_dir in {searched} or any folder "
-                     f"above it, and {writes}. Run the command from the course folder (the one holding {CONFIG_NAME} "
-                     f"and exercises/), or pass --config path/to/{CONFIG_NAME}{instead}. (The course bundled with the "
-                     f"grader, {package_root()}, serves only commands that read: grade EXERCISE, list, show, start.)")
+    raise UsageError(f"no course folder: there is no {CONFIG_NAME} of a course (one with a schema: key) in {searched} "
+                     f"or any folder above it, and {writes}. Run the command from the course folder (the one holding "
+                     f"{CONFIG_NAME} and exercises/; `grade init COURSE/` makes one), or pass --config "
+                     f"path/to/{CONFIG_NAME}{instead}. (The course bundled with the grader, {package_root()}, serves "
+                     f"only commands that read: grade EXERCISE, list, show, start, check-exercises.)")
 
 
 def outside_package(path: Path, what: str) -> Path:

@@ -60,20 +60,21 @@ def misdeclared(exercise: Exercise, raised: dict[str, str | None], trial: str) -
     `raised` is grader.oracle.Expected.raised: per mistake id, 'Type: message' of what its code raised, or None
     when it returned (a mistake that ran past its deadline is absent).
     """
-    problems = []
-    for mistake in exercise.mistakes:
-        if mistake.id not in raised:
-            continue
-        where = f"{exercise.path}:{mistake.code.line}: the known mistake '{mistake.id}'"
-        description = raised[mistake.id]
-        declared = mistake.raises + (f" matching {mistake.match!r}" if mistake.match else "")
-        if mistake.raises and description is None:
-            problems.append(f"{where} declares raises: {declared}, but its code returned normally on {trial}; "
-                            f"make the code raise as the mistake says, or drop 'raises' to compare its values")
-        elif mistake.raises and not raises_as_declared(mistake, *split_description(description or "")):
-            problems.append(f"{where} declares raises: {declared}, but its code raised {description} on {trial}; "
-                            f"fix 'raises'/'match' or the code")
-        elif not mistake.raises and description is not None:
-            problems.append(f"{where} raised {description} on {trial}, so it can never match; fix its code, or "
-                            f"declare the exception with raises: {split_description(description)[0]}")
-    return problems
+    found = (misdeclared_one(exercise, m, raised[m.id], trial) for m in exercise.mistakes if m.id in raised)
+    return [problem for problem in found if problem is not None]
+
+
+def misdeclared_one(exercise: Exercise, mistake: Mistake, description: str | None, trial: str) -> str | None:
+    """How one known mistake's code went against its declaration on `trial` (`description`: what it raised)."""
+    where = f"{exercise.path}:{mistake.code.line}: the known mistake '{mistake.id}'"
+    declared = mistake.raises + (f" matching {mistake.match!r}" if mistake.match else "")
+    if mistake.raises and description is None:
+        return (f"{where} declares raises: {declared}, but its code returned normally on {trial}; make the code "
+                f"raise as the mistake says, or drop 'raises' to compare its values")
+    if mistake.raises and not raises_as_declared(mistake, *split_description(description or "")):
+        return f"{where} declares raises: {declared}, but its code raised {description} on {trial}; fix " \
+               f"'raises'/'match' or the code"
+    if not mistake.raises and description is not None:
+        return (f"{where} raised {description} on {trial}, so it can never match a student's result; fix its code, "
+                f"or declare the exception it stands for with raises: {split_description(description)[0]}")
+    return None

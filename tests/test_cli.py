@@ -289,7 +289,7 @@ def test_check_exercises_on_the_repositorys_ex03(runner, course):
     result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "  ok    ex03: solution scores 10/10\n" in out
+    assert "  ok    ex03: solutions/ex03.py scores 10/10\n" in out
     for variant in variants:
         declared = re.search(r"^# expect: (\S+)", variant.read_text(), re.MULTILINE).group(1)
         assert f"  ok    ex03: {variant.name} -> {declared}\n" in out
@@ -304,8 +304,9 @@ def test_check_exercises_names_a_variant_that_fails_differently(runner, course):
     result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])
     assert result.exit_code == 1, result.output
     out = result.stdout
-    assert "  ok    ex03: solution scores 10/10" in out
-    assert "  FAIL  ex03: ex03_bad.py -> expected accumulated, got Q: sign, b.grad: sign" in out
+    assert "  ok    ex03: solutions/ex03.py scores 10/10" in out
+    assert ("  FAIL  ex03: ex03_bad.py -> expected accumulated, got Q: sign (mistake plus-b-squared), b.grad: sign "
+            "(mistake plus-b-squared)") in out
     assert out.rstrip().endswith("1 problem(s)")
 
 
@@ -329,6 +330,17 @@ def test_check_exercises_with_a_missing_solution(runner, course):
     result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])
     assert result.exit_code == 1
     assert "  FAIL  ex03: no solution at " in result.stdout
+
+
+def test_outside_a_course_json_stays_one_object_on_stdout_and_the_notice_goes_to_stderr(runner, tmp_path,
+                                                                                        monkeypatch):
+    shutil.copy(SOLUTION, tmp_path / "answer.py")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["ex03", "answer.py", "--format", "json", "--hidden", "1", "--timeout", "5"])
+    assert result.exit_code == 0, result.output
+    assert _json(result)["status"] == "passed"
+    assert result.stderr.startswith("grade: no course folder here (no config.yaml at or above ")
+    assert result.stderr.count("\n") == 1
 
 
 # --------------------------------------------------------------------------------------------------- config errors

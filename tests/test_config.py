@@ -11,10 +11,14 @@ from grader.config import (
     CONFIG_NAME,
     Limits,
     Settings,
+    bundled_notice,
+    course_config,
     find_config,
     load_settings,
     package_root,
+    search_config,
 )
+from grader.errors import UsageError
 from grader.errors import ConfigError
 
 FULL = """\
@@ -219,6 +223,37 @@ def test_find_config_prefers_the_nearest(tmp_path):
     nearer = sub / CONFIG_NAME
     nearer.write_text("schema: 1\nexercises_dir: mine\n", encoding="utf-8")
     assert find_config(sub) == nearer
+
+
+@pytest.mark.parametrize("text", ["schema: 1\n", "# my course\nschema: 1\nhidden_trials: 2\n"])
+def test_a_config_with_a_schema_key_and_no_exercises_dir_is_a_course(tmp_path, text):
+    """BUG (issue 14): a config.yaml holding only `schema: 1` was skipped, and the bundled course used instead."""
+    config = write(tmp_path, text)
+    deep = tmp_path / "a"
+    deep.mkdir()
+    assert search_config(deep) == config and find_config(deep) == config
+    assert course_config(None, deep, writes="x") == config
+    assert load_settings(config).exercises_dir == tmp_path.resolve() / "exercises"
+
+
+def test_a_config_beside_an_exercises_folder_is_a_course(tmp_path):
+    config = write(tmp_path, "# settings\nhidden_trials: 2\n")
+    assert search_config(tmp_path) is None
+    (tmp_path / "exercises").mkdir()
+    assert search_config(tmp_path) == config
+
+
+def test_a_schema_key_only_counts_at_the_top_level(tmp_path):
+    write(tmp_path, "tool:\n  schema: 1\n")
+    assert search_config(tmp_path) is None
+    with pytest.raises(UsageError) as info:
+        course_config(None, tmp_path, writes="it writes")
+    assert "no course folder" in info.value.message and "grade init" in info.value.message
+
+
+def test_the_bundled_notice_names_the_folder_and_the_course(tmp_path):
+    assert bundled_notice(tmp_path) == (f"grade: no course folder here (no config.yaml at or above {tmp_path}); "
+                                        f"using the bundled example course {package_root()}")
 
 
 def test_find_config_falls_back_to_the_bundled_config(tmp_path):

@@ -222,8 +222,8 @@ def test_outside_a_course_folder_the_writing_commands_stop_and_write_nothing(tmp
     for command in WRITING:
         result = grade(shlex.split(command)[1:], away)
         assert result.returncode == 2, (command, result.stdout, result.stderr)
-        assert result.stderr.startswith(f"error: no course folder: there is no config.yaml declaring exercises_dir "
-                                        f"in {away}"), (command, result.stderr)
+        assert result.stderr.startswith(f"error: no course folder: there is no config.yaml of a course (one with a "
+                                        f"schema: key) in {away}"), (command, result.stderr)
         assert "Run the command from the course folder" in result.stderr and "--config" in result.stderr
         if shlex.split(command)[1] in ("batch", "export", "report"):
             assert "--gradebook" in result.stderr
@@ -239,3 +239,9 @@ def test_outside_a_course_folder_the_reading_commands_use_the_bundled_course(tmp
     assert graded.returncode == 0 and graded.stdout.rstrip().endswith("score: 10/10"), graded.stdout
     started = grade(["start", "ex05"], tmp_path)
     assert started.returncode == 0 and (tmp_path / "ex05.py").is_file()
+    notice = (f"grade: no course folder here (no config.yaml at or above {tmp_path}); using the bundled example "
+              f"course {REPO}\n")
+    for result in (listed, graded, started):  # one line on stderr, the first, saying which course is used
+        assert result.stderr.startswith(notice) and result.stderr.count(notice) == 1, result.stderr
+    configured = grade(["list", "--config", str(REPO / "config.yaml")], tmp_path)
+    assert configured.returncode == 0 and configured.stderr == ""

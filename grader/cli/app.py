@@ -10,13 +10,16 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..config import Settings, find_config, load_settings
+from ..config import Settings, bundled_notice, find_config, load_settings, search_config
 from ..errors import GraderError
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
-    """The course for a command that only reads: --config, the nearest course, else the bundled one."""
-    path = config if config else find_config(Path.cwd())
+    """The course for a command that only reads: --config, the nearest course, else the bundled one, said on stderr."""
+    path = config if config else search_config(Path.cwd())
+    if path is None:
+        path = find_config(Path.cwd())
+        click.echo(bundled_notice(Path.cwd()), err=True)
     return load_settings(path).with_overrides(**overrides)
 
 
@@ -56,7 +59,9 @@ def main() -> None:
     grade list                 list the exercises
     grade show ex03            show an exercise's prompt and signature
     grade start ex03           write the starter file ex03.py here
-    grade check-exercises      prove every exercise against its solutions
+    grade init mycourse/       write a course of your own (config, exercises, solutions, fixtures)
+    grade new ex02 "title"     scaffold an exercise in this course
+    grade check-exercises ex02 prove exercises against their solutions (default: all; --invert: the starters)
     grade batch submissions/   grade a class into the gradebook (resumable)
     grade export --format csv  export the gradebook (csv, json, canvas, junit, gradescope)
     grade report               the class report: one offline HTML page

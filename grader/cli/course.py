@@ -14,21 +14,26 @@ from .app import UserPath, _fail, _settings, config_option, main
 
 
 @main.command("check-exercises")
+@click.argument("exercise_ids", metavar="[EXERCISE]...", nargs=-1)
+@click.option("--invert", is_flag=True,
+              help="Grade each starter instead: it must fail every check (each check it passes is a problem).")
 @config_option
-def check_exercises_command(config: Path | None) -> None:
-    """Validate every exercise; its solution must score full marks, each known-wrong variant its diagnosis."""
+def check_exercises_command(exercise_ids: tuple[str, ...], invert: bool, config: Path | None) -> None:
+    """Prove the exercises (default: all): each solution scores full marks, each known-wrong variant fails as it
+    declares, each known mistake runs and can be diagnosed."""
     from ..course.selfcheck import check_all
 
     try:
         settings = _settings(config)
         problems = 0
-        for line in check_all(settings):
+        for line in check_all(settings, exercise_ids, invert=invert):
             click.echo(("  ok    " if line.ok else "  FAIL  ") + line.text)
             problems += not line.ok
     except GraderError as error:
         _fail(error)
         return
-    click.echo(f"\n{'all exercises check out' if not problems else f'{problems} problem(s)'}")
+    what = "every starter fails every check" if invert else "all exercises check out"
+    click.echo(f"\n{what if not problems else f'{problems} problem(s)'}")
     sys.exit(1 if problems else 0)
 
 
@@ -234,3 +239,40 @@ def export_command(kind: str, output: Path | None, student: str | None, canvas_a
         _fail(error)
         return
     _write(text, output)
+
+
+@main.command("init")
+@click.argument("folder", type=UserPath(file_okay=False))
+def init_command(folder: Path) -> None:
+    """Write a new course into FOLDER: config.yaml, exercises/, solutions/, fixtures.py, a README, example ex01."""
+    from ..course.scaffold import init_course
+
+    try:
+        written = init_course(folder)
+    except GraderError as error:
+        _fail(error)
+        return
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"\nnext: cd {folder} && grade check-exercises ex01, then grade new ex02 \"title\" "
+               f"(see {folder / 'README.md'})")
+
+
+@main.command("new")
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.argument("title")
+@config_option
+def new_command(exercise_id: str, title: str, config: Path | None) -> None:
+    """Scaffold exercise EXERCISE (e.g. ex02) titled TITLE in this course: the YAML, a solution, a wrong variant."""
+    from ..config import course_config, load_settings
+    from ..course.scaffold import new_exercise
+
+    try:
+        found = course_config(config, Path.cwd(), writes="`grade new` writes the exercise into the course folder")
+        written = new_exercise(load_settings(found), exercise_id, title)
+    except GraderError as error:
+        _fail(error)
+        return
+    for path in written:
+        click.echo(f"wrote {os.path.relpath(path)}")
+    click.echo(f"\nnext: edit them, then: grade check-exercises {exercise_id}")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .runner import RawRun, Surroundings
 
 GRACE_S = 30.0
+WARM_UP = "warm_up"  # a request in place of a plan: the launcher runs warm_up() itself (Spawner.warm_up)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -67,6 +68,9 @@ def _serve(requests: int, replies: int, around: "Surroundings") -> None:
         if payload is None:
             return
         plan: ChildPlan = pickle.loads(payload)  # noqa: S301 - written by the grading process, which we trust
+        if isinstance(plan, str) and plan == WARM_UP:  # no reply: the next plan follows
+            warm_up()
+            continue
         if around.groups is not None:
             around.groups.limit_memory(plan.limits.memory_mb << 20)
         raw = RunningChild(plan, plan.limits, around).finish()
@@ -155,6 +159,17 @@ class Spawner:
         if groups is not None:
             groups.remove()
         os._exit(code)
+
+    def warm_up(self) -> None:
+        """Have the launcher run warm_up() itself, so that every child it forks from now on starts warm.
+
+        For a process that forked its launcher before reading what its submissions need (grader.course.selfcheck):
+        torch._dynamo, imported by a first optimizer step, is then imported once there, not by every child.
+        """
+        try:
+            _write_all(self._requests, frame(pickle.dumps(WARM_UP)))
+        except OSError:
+            pass  # the launcher is gone; the next wait() reports it
 
     def start(self, plan: "ChildPlan") -> None:
         """Hand a plan to the launcher, which forks its child at once."""
