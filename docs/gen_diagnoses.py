@@ -95,24 +95,8 @@ checks:
   - {name: g, kind: value, target: g, points: 1}
 """
 
-
-def transposed_example(spawner: Spawner, folder: Path) -> dict[str, tuple[str, str, str]]:
-    """No catalog exercise has a matrix gradient computed by hand, so grade one made up for this page."""
-    settings = load_settings(find_config(ROOT))
-    (folder / "ex99_made_up.yaml").write_text(MADE_UP, encoding="utf-8")
-    exercise = parse_exercise(folder / "ex99_made_up.yaml")
-    answer = folder / "ex99.py"
-    answer.write_text("import torch\n\ndef grad_w(x, w):\n    return torch.ones(w.shape[1], x.shape[0]) @ x\n")
-    grade = grade_submission(exercise, read_submission(answer), settings, seeds=(), spawner=spawner)
-    failing = [c for c in grade.checks if c.diagnosis == "transposed"]
-    assert failing, grade
-    report = render(grade).replace(str(folder) + "/", "")
-    return {"transposed": ("a made-up exercise: `return torch.ones(w.shape[1], x.shape[0]) @ x`",
-                           failing[0].message, report)}
-
-
 RULED = """\
-schema: 1
+schema: 2
 id: ex98
 title: "Made up for this page: per-sample gradients of (w . x_i)^2, with torch.func"
 points: 1
@@ -132,21 +116,105 @@ checks:
   - {name: g, kind: value, target: g, points: 1}
 """
 
+CUBE = """\
+schema: 2
+id: ex97
+title: "Made up for this page: a custom Function for x cubed"
+points: 1
+prompt: "Write class Cube(torch.autograd.Function) computing x**3, with its backward."
+contract: {class: Cube, base: torch.autograd.Function, returns: [y]}
+inputs:
+  x: {tensor: [3], requires_grad: true}
+trials: {public: [0]}
+reference: |
+  class Cube(torch.autograd.Function):
+      @staticmethod
+      def forward(ctx, x):
+          ctx.save_for_backward(x)
+          return x**3
 
-def rule_example(spawner: Spawner, folder: Path) -> dict[str, tuple[str, str, str]]:
-    """No catalog exercise has rules yet, so grade a loop against one made up for this page that requires vmap."""
+      @staticmethod
+      def backward(ctx, grad_output):
+          (x,) = ctx.saved_tensors
+          return grad_output * 3 * x**2
+checks:
+  - {name: gradcheck, kind: gradcheck, points: 1}
+"""
+
+HOOKED = """\
+schema: 2
+id: ex96
+title: "Made up for this page: scale a gradient with a hook, then remove it"
+points: 1
+prompt: "Register a hook on h = 2 * x that halves its gradient, back-propagate h.sum(), remove the hook, return h."
+contract: {function: halved, signature: "halved(x) -> torch.Tensor", returns: [h]}
+inputs:
+  x: {tensor: [3], requires_grad: true}
+trials: {public: [0]}
+reference: |
+  def halved(x):
+      h = 2 * x
+      handle = h.register_hook(lambda grad: grad / 2)
+      h.sum().backward()
+      handle.remove()
+      return h
+checks:
+  - {name: hook removed, kind: hooks, target: h, expect: 0, points: 1}
+"""
+
+LOGSUMEXP = """\
+schema: 2
+id: ex95
+title: "Made up for this page: a numerically stable log-sum-exp"
+points: 1
+prompt: "Return log(sum(exp(x))) for x with entries in the thousands, without overflow."
+contract: {function: lse, signature: "lse(x) -> torch.Tensor", returns: [y]}
+inputs:
+  x: {tensor: [4], dist: uniform, low: 1000, high: 2000}
+trials: {public: [0]}
+reference: |
+  def lse(x):
+      return torch.logsumexp(x, dim=0)
+checks:
+  - {name: y is finite, kind: finite, target: y, points: 1}
+"""
+
+# No shipped exercise shows these codes yet: each is graded from an exercise made up for this page (id, file,
+# the answer, and how the table introduces it).
+MADE_UP_EXAMPLES = {
+    "transposed": ("ex99", MADE_UP,
+                   "import torch\n\ndef grad_w(x, w):\n    return torch.ones(w.shape[1], x.shape[0]) @ x\n",
+                   "a made-up exercise: `return torch.ones(w.shape[1], x.shape[0]) @ x`"),
+    "rule": ("ex98", RULED,
+             "import torch\n\n\ndef per_sample(w, x):\n    return torch.stack([2 * (w @ xi) * xi for xi in x])\n",
+             "a made-up exercise requiring torch.func.vmap: `torch.stack([2 * (w @ xi) * xi for xi in x])`"),
+    "gradcheck": ("ex97", CUBE, "import torch\n\n\nclass Cube(torch.autograd.Function):\n    @staticmethod\n"
+                  "    def forward(ctx, x):\n        ctx.save_for_backward(x)\n        return x**3\n\n"
+                  "    @staticmethod\n    def backward(ctx, grad_output):\n        (x,) = ctx.saved_tensors\n"
+                  "        return grad_output * 3 * x\n",
+                  "a made-up custom Function whose backward forgot a power: `return grad_output * 3 * x`"),
+    "hooks": ("ex96", HOOKED, "import torch\n\n\ndef halved(x):\n    h = 2 * x\n"
+              "    h.register_hook(lambda grad: grad / 2)\n    h.sum().backward()\n    return h\n",
+              "a made-up exercise: a hook registered with `h.register_hook(...)` and never removed"),
+    "nonfinite": ("ex95", LOGSUMEXP, "import torch\n\n\ndef lse(x):\n    return torch.log(torch.exp(x).sum())\n",
+                  "a made-up exercise: `torch.log(torch.exp(x).sum())` for entries in the thousands"),
+}
+
+
+def made_up_examples(spawner: Spawner, folder: Path) -> dict[str, tuple[str, str, str]]:
+    """Grade each answer of MADE_UP_EXAMPLES against its exercise: the code it must get, its message and report."""
     settings = load_settings(find_config(ROOT))
-    (folder / "ex98_made_up.yaml").write_text(RULED, encoding="utf-8")
-    exercise = parse_exercise(folder / "ex98_made_up.yaml")
-    answer = folder / "ex98.py"
-    answer.write_text("import torch\n\n\ndef per_sample(w, x):\n"
-                      "    return torch.stack([2 * (w @ xi) * xi for xi in x])\n")
-    grade = grade_submission(exercise, read_submission(answer), settings, seeds=(), spawner=spawner)
-    failing = [c for c in grade.checks if c.diagnosis == "rule"]
-    assert failing, grade
-    report = render(grade).replace(str(folder) + "/", "")
-    return {"rule": ("a made-up exercise requiring torch.func.vmap: `torch.stack([2 * (w @ xi) * xi for xi in x])`",
-                     failing[0].message, report)}
+    found = {}
+    for code, (exercise_id, text, answer, described) in MADE_UP_EXAMPLES.items():
+        (folder / f"{exercise_id}_made_up.yaml").write_text(text, encoding="utf-8")
+        exercise = parse_exercise(folder / f"{exercise_id}_made_up.yaml")
+        path = folder / f"{exercise_id}.py"
+        path.write_text(answer, encoding="utf-8")
+        grade = grade_submission(exercise, read_submission(path), settings, seeds=(), spawner=spawner)
+        failing = [c for c in grade.checks if c.diagnosis == code]
+        assert failing, (code, grade)
+        found[code] = (described, failing[0].message, render(grade).replace(str(folder) + "/", ""))
+    return found
 
 
 def absent_example(folder: Path) -> dict[str, tuple[str, str, str]]:
@@ -165,8 +233,7 @@ def main() -> None:
     warm_up()
     with Spawner() as spawner, tempfile.TemporaryDirectory() as folder:
         shown = {**examples(spawner), **error_examples(spawner, Path(folder)),
-                 **transposed_example(spawner, Path(folder)), **rule_example(spawner, Path(folder)),
-                 **absent_example(Path(folder))}
+                 **made_up_examples(spawner, Path(folder)), **absent_example(Path(folder))}
     lines = ["# Diagnoses, side by side", "",
              "Generated by `python docs/gen_diagnoses.py` from the known-wrong variants in `solutions/wrong/`, graded "
              "for real. Every failed check carries one of these codes and a message written for the student: what "

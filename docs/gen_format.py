@@ -30,14 +30,15 @@ def keys(entries: tuple[schema.Entry, ...]) -> str:
 
 def inputs() -> str:
     rows = ["| kind | example | notes |", "| --- | --- | --- |"]
-    rows += [f"| `{e.name}`{_badge(e)} | {e.example} | {_cell(e.meaning)} |" for e in schema.INPUT_KINDS]
+    rows += [f"| `{e.syntax or e.name}`{_badge(e)} | {e.example} | {_cell(e.meaning)} |" for e in schema.INPUT_KINDS]
     return "\n".join(rows)
 
 
 def checks() -> str:
     rows = ["| kind | passes when | diagnoses |", "| --- | --- | --- |"]
     for e in schema.CHECK_KINDS:
-        codes = ", ".join(f"`{code}`" if code.isidentifier() else code for code in e.diagnoses)
+        codes = ", ".join(f"`{code}`" if code.isidentifier() else f"the check's `{code.split()[-1]}`"
+                          for code in e.diagnoses)
         rows.append(f"| `{e.name}`{_badge(e)} | {_cell(e.meaning)} | {codes} |")
     return "\n".join(rows)
 
@@ -45,8 +46,10 @@ def checks() -> str:
 TABLES = {
     "top-level": lambda: keys(schema.TOP_LEVEL),
     "inputs": inputs,
+    "contract": lambda: keys(schema.CONTRACT_KEYS),
     "check-options": lambda: keys(schema.CHECK_OPTIONS),
     "checks": checks,
+    "mistakes": lambda: keys(schema.MISTAKE_KEYS),
 }
 
 

@@ -15,16 +15,16 @@ from .contract import INSTANCE, Contract, Measure, check_gradchecks, parse_contr
 from .errors import ExerciseError, UsageError
 from .fixtures import Fixtures, course_fixtures
 from .ruleset import Rules, parse_rules, reference_breaks
+from . import schema
+from .schema import SCHEMAS, names, newer_key
 from .yamlfile import Fields, each_item, load_yaml
 
-SCHEMA = 1
 ID_PATTERN = re.compile(r"^ex\d{2}$")
 DTYPES = ("float32", "float64", "int64", "bool")
 DISTRIBUTIONS = ("normal", "uniform", "ones", "zeros", "eye", "bernoulli", "randint", "arange")
-INPUT_KINDS = ("tensor", "float", "int", "choice", "fixture", "callable", "value")
+INPUT_KINDS = names(schema.INPUT_KINDS)
 TENSOR_OPTIONS = ("dtype", "dist", "low", "high", "mean", "std", "p", "requires_grad", "scale_log10")
-CHECK_KINDS = ("value", "grad", "shape", "requires_grad", "is_leaf", "grad_fn", "trainable", "optimizer",
-               "unmutated", "not_aliased", "no_autograd", "equal", "gradcheck", "hooks", "finite", "flag")
+CHECK_KINDS = names(schema.CHECK_KINDS)
 TARGETED = tuple(k for k in CHECK_KINDS if k not in ("not_aliased", "no_autograd", "gradcheck"))
 MEASURED = ("gradcheck", "hooks", "flag")  # kinds the child measures on live objects (grader.sandbox.measures)
 
@@ -358,11 +358,16 @@ def parse_exercise(path: Path, settings: Settings | None = None) -> Exercise:
         return course_fixtures(course_file)
 
     top = Fields(load_yaml(path, ExerciseError), path=path, where="exercise", error=ExerciseError)
-    schema = top.req("schema", int)
-    if schema != SCHEMA:
-        advice = "upgrade the grader" if schema > SCHEMA else f"update the file to schema {SCHEMA}"
-        top.fail(f"exercise schema {schema} is {'newer' if schema > SCHEMA else 'older'} than this grader "
-                 f"understands (schema {SCHEMA}); {advice}", line=top.line_of("schema"))
+    declared = top.req("schema", int)
+    if declared not in SCHEMAS:
+        newest = max(SCHEMAS)
+        advice = "upgrade the grader" if declared > newest else f"set schema: {newest} and check the file"
+        top.fail(f"exercise schema {declared} is {'newer' if declared > newest else 'older'} than this grader "
+                 f"understands (schemas {', '.join(map(str, SCHEMAS))}); {advice}", line=top.line_of("schema"))
+    newer = newer_key(top.data, declared)
+    if newer is not None:
+        top.fail(f"{newer[0]} is new in schema 2, and this file says schema: {declared} (line "
+                 f"{top.line_of('schema')}): set schema: 2", line=newer[1])
     exercise_id = top.req("id", str)
     top.check(bool(ID_PATTERN.match(exercise_id)), "id", "an exercise id looks like ex03")
     top.check(path.name.startswith(exercise_id + "_") or path.stem == exercise_id, "id",

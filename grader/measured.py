@@ -81,9 +81,15 @@ def _gradcheck_failed(check: Check, exercise: Exercise, message: str) -> Finding
     subject = check.target or (f"{exercise.contract.function}.backward" if exercise.contract.base else
                                f"{exercise.contract.function}")
     detail = _bad_entries(message, x, y) or message.strip()[:SHOWN]
+    if exercise.contract.base == "torch.autograd.Function":
+        advice = ("backward must return, for each input of forward, grad_output times the derivative of forward's "
+                  "output with respect to that input (for y = f(x): grad_output * f'(x)).")
+    else:
+        advice = ("The gradients autograd gets from your code disagree with the derivative of what it computes: look "
+                  "for a gradient made by hand (a custom Function's backward, a hook that changes gradients) or for "
+                  "values autograd cannot see (.detach(), .item(), .data) mixed into the result.")
     return Finding("gradcheck", f"{subject}: gradcheck failed{where}: backward disagrees with finite differences "
-                   f"(float64).\n{detail}\nbackward must return, for each input of forward, grad_output times the "
-                   f"derivative of the output with respect to that input (for exp: grad_output * exp(x)).")
+                   f"(float64).\n{detail}\n{advice}")
 
 
 def _bad_entries(message: str, x: str, y: str) -> str:

@@ -21,7 +21,7 @@ from grader.sandbox.protocol import Malformed, check_message
 from grader.source import read_submission
 
 HOOK_YAML = """\
-schema: 1
+schema: 2
 id: ex23
 title: "A gradient hook, removed after use"
 points: 10
@@ -79,7 +79,7 @@ HOOK_LEFT_HIDDEN = HOOK_LEFT.replace("import torch\n", "import torch\n\ntorch.Te
                                      "lambda self: None)\ntorch.nn.Module._forward_hooks = {}\n")
 
 ENTROPY_YAML = """\
-schema: 1
+schema: 2
 id: ex24
 title: "Negative entropy, with zeros"
 points: 4
@@ -212,7 +212,7 @@ def test_the_parent_accepts_only_the_shapes_of_measurements(measure, ok):
 
 
 NOTEBOOK_YAML = """\
-schema: 1
+schema: 2
 id: ex25
 title: "A hook in a notebook"
 points: 4
@@ -264,7 +264,7 @@ def test_gradcheck_is_refused_for_a_free_form_notebook(tmp_path):
 
 
 FUNCTION_YAML = """\
-schema: 1
+schema: 2
 id: ex26
 title: "gradcheck of a function and of a returned callable"
 points: 2

@@ -19,7 +19,7 @@ from grader.source import Unit, read_submission
 from grader.starter import starter_text
 
 EXP_YAML = """\
-schema: 1
+schema: 2
 id: ex21
 title: "A custom autograd.Function: exp"
 points: 10
@@ -100,7 +100,7 @@ def Exp(x):
 """
 
 NET_YAML = """\
-schema: 1
+schema: 2
 id: ex22
 title: "A small network"
 points: 10

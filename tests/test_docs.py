@@ -24,3 +24,20 @@ def test_readme_test_command_is_the_one_ci_runs():
     command = ci.strip().splitlines()[-1]
     assert command == "python -m pytest"
     assert f"\n{command}\n" in readme
+
+
+def test_the_exercise_format_tables_are_generated_from_the_schema():
+    """docs/exercise-format.md's tables say exactly what grader/schema.py (and so the parser) knows."""
+    import runpy
+
+    generator = runpy.run_path(str(ROOT / "docs" / "gen_format.py"))
+    page = (ROOT / "docs" / "exercise-format.md").read_text(encoding="utf-8")
+    assert generator["render"](page) == page, "run: python docs/gen_format.py"
+
+
+def test_the_parser_reads_the_kinds_the_schema_documents():
+    from grader import exercise, schema
+
+    assert exercise.CHECK_KINDS == schema.names(schema.CHECK_KINDS)
+    assert exercise.INPUT_KINDS == schema.names(schema.INPUT_KINDS)
+    assert set(exercise.MEASURED) <= set(exercise.CHECK_KINDS)

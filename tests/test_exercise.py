@@ -174,15 +174,34 @@ def test_file_named_by_id_alone_is_accepted(tmp_path):
 # --- schema and id -------------------------------------------------------------------------------------------------
 
 def test_schema_newer(tmp_path):
-    message, path = rejected(tmp_path, edit(BASE, "schema: 1", "schema: 2"))
-    assert_at(message, path, 1, "exercise schema 2 is newer than this grader understands (schema 1)",
+    message, path = rejected(tmp_path, edit(BASE, "schema: 1", "schema: 3"))
+    assert_at(message, path, 1, "exercise schema 3 is newer than this grader understands (schemas 1, 2)",
               "upgrade the grader")
 
 
 def test_schema_older(tmp_path):
     message, path = rejected(tmp_path, edit(BASE, "schema: 1", "schema: 0"))
-    assert_at(message, path, 1, "exercise schema 0 is older than this grader understands (schema 1)",
-              "update the file to schema 1")
+    assert_at(message, path, 1, "exercise schema 0 is older than this grader understands (schemas 1, 2)",
+              "set schema: 2")
+
+
+def test_schema_2_reads_a_schema_1_file_unchanged(tmp_path):
+    (tmp_path / "one").mkdir()
+    one = parse_exercise(write(tmp_path / "one", BASE))
+    two = parse_exercise(write(tmp_path, edit(BASE, "schema: 1", "schema: 2")))
+    assert (two.checks, two.inputs, two.mistakes) == (one.checks, one.inputs, one.mistakes)
+
+
+@pytest.mark.parametrize("old, new, what", [
+    ("checks:\n", "rules: {uses_autograd: true}\nchecks:\n", "rules"),
+    ("kind: value", "kind: finite", "the check kind finite"),
+    ("rtol: 0.001}", "rtol: 0.001, hint: \"use backward()\"}", "the check option hint"),
+])
+def test_a_schema_2_key_in_a_schema_1_file_names_its_line_and_the_fix(tmp_path, old, new, what):
+    text = edit(BASE, old, new)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if new.split("\n")[0] in row)
+    message, path = rejected(tmp_path, text)
+    assert_at(message, path, line, f"{what} is new in schema 2, and this file says schema: 1 (line 1): set schema: 2")
 
 
 @pytest.mark.parametrize("bad", ["ex7", "exercise07", "EX07", "ex007"])

@@ -31,7 +31,7 @@ from grader.source import read_submission
 HINT = "Differentiate x**3 by hand first: d/dx x^3 = 3x^2, no constant term."
 
 EXERCISE = """\
-schema: 1
+schema: 2
 id: ex90
 title: Second derivative
 points: 7

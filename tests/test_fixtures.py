@@ -63,7 +63,7 @@ sandbox:
 """
 
 FORWARD = """\
-schema: 1
+schema: 2
 id: ex01
 title: "Run a model"
 points: 2
@@ -86,7 +86,7 @@ checks:
 """
 
 GRADIENT = """\
-schema: 1
+schema: 2
 id: ex02
 title: "The gradient of f"
 points: 1
@@ -110,7 +110,7 @@ checks:
 """
 
 SPIN = """\
-schema: 1
+schema: 2
 id: ex03
 title: "Double"
 points: 1

@@ -25,7 +25,7 @@ from conftest import CONFIG, HIDDEN_SEEDS, SPAWNER
 SETTINGS = load_settings(CONFIG).with_overrides(timeout_s=5.0)
 
 PER_SAMPLE = """\
-schema: 1
+schema: 2
 id: ex51
 title: "Per-sample gradients"
 points: 2
@@ -49,7 +49,7 @@ checks:
 """
 
 HESSIAN = """\
-schema: 1
+schema: 2
 id: ex52
 title: "A Hessian by hand"
 points: 1
@@ -69,7 +69,7 @@ checks:
 """
 
 SHIFT = """\
-schema: 1
+schema: 2
 id: ex53
 title: "Shift, leaving x alone"
 points: 1
@@ -89,7 +89,7 @@ checks:
 """
 
 AUTOGRAD = """\
-schema: 1
+schema: 2
 id: ex54
 title: "Gradient of a sum of squares, by autograd"
 points: 1

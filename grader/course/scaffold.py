@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 from ..config import CONFIG_NAME, Settings, outside_package
 from ..errors import UsageError
-from ..exercise import ID_PATTERN, exercise_files
+from ..exercise import CHECK_KINDS, ID_PATTERN, exercise_files
 from . import templates
 
 SLUG_CHARS = 40
@@ -52,7 +53,8 @@ def new_exercise(settings: Settings, exercise_id: str, title: str) -> list[Path]
         raise UsageError(f"{existing[exercise_id]}: {exercise_id} exists already; pick a free id (taken: "
                          f"{', '.join(existing)})")
     text = {"id": exercise_id, "title": json.dumps(title, ensure_ascii=False),  # a YAML double-quoted scalar
-            "title_text": title.replace("\\", "\\\\").replace('"', '\\"')}  # inside a Python docstring
+            "title_text": title.replace("\\", "\\\\").replace('"', '\\"'),  # inside a Python docstring
+            "kinds": textwrap.fill(", ".join(CHECK_KINDS), width=110, subsequent_indent="# ")}
     files = {settings.exercises_dir / f"{exercise_id}_{slug(title)}.yaml": templates.EXERCISE.substitute(text),
              settings.solutions_dir / f"{exercise_id}.py": templates.SOLUTION.substitute(text),
              settings.solutions_dir / "wrong" / f"{exercise_id}_{templates.WRONG_NAME}.py":

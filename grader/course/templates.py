@@ -90,7 +90,7 @@ docs/exercise-format.md, and every diagnosis in docs/diagnoses.md.
 EXERCISE = Template("""\
 # $id: an exercise for the autograd grader, written by `grade new`. Edit it, then: grade check-exercises $id
 # Every key is in the grader's docs/exercise-format.md; docs/authoring.md walks through one exercise.
-schema: 1                 # the exercise format this grader reads
+schema: 2                 # the exercise format (2: class contracts, rules, limits, hints, ...)
 id: $id                  # must begin the file name
 version: 1                # bump when you change the exercise: every grade records it
 title: $title
@@ -104,6 +104,11 @@ contract:
   function: square_sum
   signature: "square_sum(x: torch.Tensor) -> torch.Tensor"
   returns: [y]
+# Or a class (schema 2): students write `class Exp(torch.autograd.Function)` and the grader calls Exp.apply(...);
+# with base: torch.nn.Module it builds Net(**init) under the trial's seed, reachable in checks as `instance`.
+#   class: Exp
+#   base: torch.autograd.Function
+#   returns: [y]
 
 # dims: named sizes, drawn per trial from [low, high] (or fixed: n: 4); tensor shapes may use them.
 dims:
@@ -120,6 +125,15 @@ trials:
   public: [0, 1]
   # hidden: 3
 
+# limits: this exercise's own sandbox limits, within the caps in config.yaml (default: the course's sandbox values).
+# limits: {timeout_s: 20, memory_mb: 4096}
+
+# rules: what the code must or must not call, read in the source and counted while it runs (diagnosis: rule).
+# rules:
+#   requires: [torch.func.vmap]
+#   forbids: [torch.autograd.functional.hessian, in_place_on_inputs]
+#   uses_autograd: true
+
 # reference: the correct answer, run in the grading process on every trial; students never see it.
 reference: |
   def square_sum(x):
@@ -133,8 +147,10 @@ reference: |
 #     def probe(x):
 #         return x.grad.norm().item()
 
-# checks: what is scored; a check passes when it passes on every trial. Kinds: value, grad, shape, requires_grad,
-# is_leaf, grad_fn, trainable, optimizer, unmutated, not_aliased, no_autograd, equal.
+# checks: what is scored; a check passes when it passes on every trial. Kinds:
+# $kinds.
+# Any check may add hint: "..." (read when it fails for no more specific reason) and hidden: true (scored, with
+# its details for the instructor only).
 checks:
   - {name: y, kind: value, target: y, points: 4}
   - {name: x.grad, kind: grad, target: x, points: 6}
@@ -153,6 +169,8 @@ mistakes:
           y.backward(retain_graph=True)
           y.backward()
           return y
+# A mistake may be an exception instead: raises: RuntimeError, match: "a regex on its message",
+# diagnosis: exception; a student whose code raises it reads the message, not torch's.
 
 # starter: the file students start from (`grade start $id`); it must fail every check (check-exercises --invert).
 starter: |
