@@ -36,8 +36,8 @@ def test_the_exercise_format_tables_are_generated_from_the_schema():
 
 
 def test_the_parser_reads_the_kinds_the_schema_documents():
-    from grader import exercise, schema
+    from grader import exercise, inputspec, schema
 
     assert exercise.CHECK_KINDS == schema.names(schema.CHECK_KINDS)
-    assert exercise.INPUT_KINDS == schema.names(schema.INPUT_KINDS)
+    assert inputspec.INPUT_KINDS == schema.names(schema.INPUT_KINDS)
     assert set(exercise.MEASURED) <= set(exercise.CHECK_KINDS)
