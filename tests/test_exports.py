@@ -299,7 +299,9 @@ def test_classroom_result_decodes_to_the_runner_schema_with_weighted_scores():
     assert payload == classroom_payload([_sign_on_public()], root=Path("/course"))
     assert payload["status"] == "fail" and payload["max_score"] == 10.0
     assert [(t["name"], t["status"], t["score"]) for t in payload["tests"]] == [
-        ("ex03: Q", "fail", 0.0), ("ex03: a.grad", "pass", 3.0), ("ex03: b.grad", "pass", 3.0)]
+        *[(f"ex03: Q (point {i} of 4)", "fail", 0) for i in range(1, 5)],
+        *[(f"ex03: a.grad (point {i} of 3)", "pass", 1.0) for i in range(1, 4)],
+        *[(f"ex03: b.grad (point {i} of 3)", "pass", 1.0) for i in range(1, 4)]]
     assert payload["tests"][0]["filename"] == "ann/ex03.py"
     assert payload["tests"][0]["test_code"] == "grade ex03 ann/ex03.py"
     assert _decode(classroom_result([_grade()]))["status"] == "pass"
@@ -459,7 +461,41 @@ def test_grade_all_speaks_every_platform_format(tmp_path, output_format):
         names = [t["name"] for t in json.loads(result.stdout)["tests"]]
     else:
         names = [f"{c.get('classname')}: {c.get('name')}" for c in ET.fromstring(result.stdout).iter("testcase")]
-    assert names == ["ex03: Q", "ex03: a.grad", "ex03: b.grad"]
+    assert list(dict.fromkeys(name.split(" (point")[0] for name in names)) == ["ex03: Q", "ex03: a.grad", "ex03: b.grad"]
+
+
+def _reporter_table_score(payload: dict) -> float:
+    """The reporter's log table (FORMATS.md 1.2.3, getTestScore): tests passed / tests x max_score."""
+    tests = payload["tests"]
+    return sum(t["status"] == "pass" for t in tests) / len(tests) * payload["max_score"]
+
+
+def _classroom_points(payload: dict) -> float:
+    """What the reporter sends Classroom (NotifyClassroom): the sum of tests[].score."""
+    return sum(t["score"] for t in payload["tests"])
+
+
+@pytest.mark.parametrize("points, passed", [
+    ((4.0, 3.0, 3.0), (False, True, True)),
+    ((2.5, 0.5, 1.0, 0.0), (True, False, True, False)),
+    ((1 / 3, 2 / 3, 1.0), (True, False, False)),
+    ((7.0,), (False,)),
+])
+def test_the_reporters_log_table_and_the_classroom_grade_agree(points, passed):
+    checks = tuple(_check(f"c{i}", p, passed=True) if ok else
+                   _check(f"c{i}", p, passed=False, diagnosis="value", message="wrong", trial=PUBLIC)
+                   for i, (p, ok) in enumerate(zip(points, passed)))
+    grade = _grade(checks=checks)
+    payload = classroom_payload([grade])
+    assert _classroom_points(payload) == pytest.approx(grade.score, abs=1e-6)  # scores are kept to 6 decimals
+    assert _reporter_table_score(payload) == pytest.approx(_classroom_points(payload))
+    assert payload["max_score"] == pytest.approx(sum(points))
+
+
+def test_points_no_unit_can_split_fall_back_to_one_test_per_check():
+    checks = (_check("a", 1.0), _check("b", 1000.0, passed=False, diagnosis="value", message="x", trial=PUBLIC))
+    payload = classroom_payload([_grade(checks=checks)])
+    assert [t["name"] for t in payload["tests"]] == ["ex03: a", "ex03: b"]
 
 
 def test_run_classroom_that_cannot_write_github_output_says_so_and_exits_2(tmp_path):
