@@ -58,8 +58,8 @@ TOP_LEVEL: tuple[Entry, ...] = (
           "that read it with its exception (`AttributeError: ...`); one that raises on the reference's is an error "
           "in the exercise ([Validation](#validation-when-the-reference-first-runs))."),
     Entry("checks", "the scored checks ([Checks](#checks)).", "yes"),
-    Entry("rules", "what the code must and must not call: `requires`, `forbids`, `uses_autograd` "
-          "([Rules](#rules)).", since=2),
+    Entry("rules", "what the code must and must not call: `requires` (a list inside it: one of a group), `forbids`, "
+          "`uses_autograd` ([Rules](#rules)).", since=2),
     Entry("mistakes", "known wrong approaches, recognized by their results or by the exception they raise "
           "([Mistakes](#mistakes))."),
     Entry("starter", "the starter file students receive; it must fail every check (`check-exercises --invert`)."),

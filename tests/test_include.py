@@ -1,4 +1,4 @@
-"""`include:` on a tensor input: values from given ranges that every trial's tensor holds (ex22's overflow)."""
+"""What ex22 needed: `include:` (values every trial's tensor holds) and a finite check's own hint."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from grader.errors import ExerciseError
 from grader.exercise import parse_exercise
 from grader.inputs import build_inputs
 
-from test_rules import exercise_file
+from test_rules import exercise_file, grade
 
 TEXT = """\
 schema: 2
@@ -47,3 +47,13 @@ def test_every_trial_holds_a_value_of_each_range(tmp_path):
 def test_bad_includes_are_refused_with_the_reason(tmp_path, include, part):
     with pytest.raises(ExerciseError, match=part.replace("(", r"\(").replace(")", r"\)")):
         parse_exercise(exercise_file(tmp_path, TEXT.replace("INCLUDE", include)))
+
+
+def test_a_finite_checks_hint_replaces_its_stock_advice(tmp_path):
+    text = TEXT.replace("INCLUDE", "[[89.5, 1000]]").replace(
+        "  - {name: y, kind: value, target: y, points: 1}",
+        "  - {name: y, kind: finite, target: y, points: 1, hint: \"exp overflows past 88.7: use x + log1p(exp(-x))\"}")
+    result = grade(tmp_path, text, "import torch\n\ndef soft(x):\n    return torch.log(1 + torch.exp(x))\n")
+    (check,) = result.checks
+    assert check.diagnosis == "nonfinite" and check.message.endswith("exp overflows past 88.7: use x + log1p(exp(-x))")
+    assert "log_softmax" not in check.message

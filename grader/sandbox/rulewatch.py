@@ -1,4 +1,4 @@
-"""Count, in the child, the calls of the torch functions an exercise's rules name, and see inputs written in place.
+"""Count, in the child, the calls (and class constructions) an exercise's rules name, and see inputs written in place.
 
 Before any student code runs, each named function is replaced by a counting wrapper wherever it is an attribute of
 one of torch's public modules (torch.vmap and torch.func.vmap are one function: both places count). torch's private
