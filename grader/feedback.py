@@ -13,7 +13,8 @@ from .result import CheckResult
 # constant, type, an error kind...) is read from the evidence and keeps its own text.
 OWN_DIAGNOSIS = {"value": "value", "grad": "value", "shape": "shape", "requires_grad": "requires_grad",
                  "is_leaf": "not_leaf", "grad_fn": "grad_fn", "trainable": "frozen", "optimizer": "frozen",
-                 "unmutated": "mutated_input", "not_aliased": "aliased", "no_autograd": "used_autograd"}
+                 "unmutated": "mutated_input", "not_aliased": "aliased", "no_autograd": "used_autograd",
+                 "finite": "nonfinite", "hooks": "hooks", "gradcheck": "gradcheck"}
 
 
 def generic(check: Check, diagnosis: str | None) -> bool:

@@ -56,6 +56,10 @@ def _tensor(spec: InputSpec, dims: dict[str, int], gen: Any, rng: random.Random)
         t = torch.eye(*shape, dtype=torch.float64)
     if spec.scale_log10 is not None:
         t = t * 10 ** rng.uniform(*spec.scale_log10)
+    if spec.include:  # values the exercise needs on every trial (beyond exp's range, ...), at random positions
+        flat = t.reshape(-1)
+        for position, (low, high) in zip(rng.sample(range(flat.numel()), len(spec.include)), spec.include):
+            flat[position] = rng.uniform(low, high)
     return t.to(dtype).requires_grad_(spec.requires_grad)
 
 

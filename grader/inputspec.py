@@ -14,7 +14,8 @@ from .yamlfile import Fields
 DTYPES = ("float32", "float64", "int64", "bool")
 DISTRIBUTIONS = ("normal", "uniform", "ones", "zeros", "eye", "bernoulli", "randint", "arange")
 INPUT_KINDS = schema.names(schema.INPUT_KINDS)
-TENSOR_OPTIONS = ("dtype", "dist", "low", "high", "mean", "std", "p", "requires_grad", "scale_log10")
+TENSOR_OPTIONS = ("dtype", "dist", "low", "high", "mean", "std", "p", "requires_grad", "scale_log10",
+                  "include")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class InputSpec:
     params: dict = field(default_factory=dict)
     requires_grad: bool = False
     scale_log10: tuple[float, float] | None = None
+    include: tuple[tuple[float, float], ...] = ()  # ranges each trial's tensor holds one value of, placed at random
     fixture: str = ""
     choices: tuple = ()  # for `callable`: the names of the functions, one chosen per trial
     value: Any = None
@@ -78,6 +80,8 @@ def parse_input(name: str, data: Any, line: int, *, path: Path, dims: dict,
         if spec.scale_log10 is not None:
             f.check(len(spec.scale_log10) == 2 and all(isinstance(v, (int, float)) for v in spec.scale_log10),
                     "scale_log10", "must be [low, high] powers of ten")
+        if f.has("include"):
+            spec = _with_include(f, spec, dims)
         f.check(not spec.requires_grad or spec.dtype.startswith("float"), "requires_grad",
                 "only floating-point tensors can require grad")
     elif kind in ("float", "int"):
@@ -108,6 +112,22 @@ def parse_input(name: str, data: Any, line: int, *, path: Path, dims: dict,
         spec = InputSpec(name=name, kind=kind, value=f.req("value", (int, float, bool, str, list)))
     f.done()
     return spec
+
+
+def _with_include(f: Fields, spec: InputSpec, dims: dict) -> InputSpec:
+    """`include: [[low, high], ...]`: the spec with its ranges, each one value placed in every trial's tensor."""
+    ranges = f.opt("include", list, [])
+    ok = bool(ranges) and all(isinstance(r, list) and len(r) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in r) and r[0] <= r[1] for r in ranges)
+    f.check(ok, "include", "must list ranges [low, high], low <= high; every trial's tensor holds a value drawn "
+                           "from each, at a random position")
+    f.check(spec.dtype.startswith("float"), "include", "only floating-point tensors take include")
+    smallest = 1
+    for size in spec.shape:
+        smallest *= dims[size][0] if isinstance(size, str) else size
+    f.check(smallest >= len(ranges), "include", f"the tensor has {smallest} element(s) at the smallest dims, fewer "
+                                                f"than the {len(ranges)} ranges to include")
+    return InputSpec(**{**spec.__dict__, "include": tuple((float(lo), float(hi)) for lo, hi in ranges)})
 
 
 def _unknown_fixture(name: str, known: list[str], fixtures: Fixtures) -> str:

@@ -38,7 +38,8 @@ def broken_rule(exercise: Exercise, units: tuple[Any, ...], messages: tuple[dict
             ends[message["index"]] = message
     read = list(zip(units, read_all([unit.source for unit in units])))  # a notebook's cells share their imports
     why = (_forbidden(rules.forbids, read, ends, trials) or _in_place(exercise, messages, ends, expected, trials)
-           or _required(rules.requires, read, ends, trials) or _autograd(rules.uses_autograd, units, read, ends,
+           or _required(rules.requires, read, ends, trials) or _one_of(rules.one_of, read, ends, trials)
+           or _autograd(rules.uses_autograd, units, read, ends,
                                                                           trials))
     if why is None:
         return None
@@ -133,6 +134,18 @@ def _required(requires: tuple[str, ...], read: list, ends: list, trials: tuple[T
         for trial, end in zip(trials, ends):
             if _finished(end) and _count(end, name) < 1:
                 return f"This exercise requires {name}: your code did not call it on {trial.label}."
+    return None
+
+
+def _one_of(groups: tuple[tuple[str, ...], ...], read: list, ends: list, trials: tuple[Trial, ...]) -> str | None:
+    """A group of `requires` is met by any of its names: one named in the source, and one called on every trial."""
+    for group in groups:
+        listed = f"one of {', '.join(group[:-1])} or {group[-1]}"
+        if all(first_use(found, resolve(name)) is None for name in group for _, found in read):
+            return f"This exercise requires {listed}: your code never calls any of them."
+        for trial, end in zip(trials, ends):
+            if _finished(end) and all(_count(end, name) < 1 for name in group):
+                return f"This exercise requires {listed}: your code called none of them on {trial.label}."
     return None
 
 

@@ -32,6 +32,7 @@ class Rules:
     """What an exercise requires of every submission's code beyond its values (none by default)."""
 
     requires: tuple[str, ...] = ()  # torch functions each trial must call, and the source must name
+    one_of: tuple[tuple[str, ...], ...] = ()  # groups (a list inside `requires`): each needs one of its names
     forbids: tuple[str, ...] = ()  # torch functions never to name nor call, and in_place_on_inputs
     uses_autograd: int = 0  # at least this many backward()/autograd.grad calls per trial (0: no rule)
     hint: str = ""  # the instructor's sentence added to the message of any broken rule
@@ -40,14 +41,16 @@ class Rules:
     @property
     def counted(self) -> tuple[str, ...]:
         """The functions the child wraps and counts: every named one, the special names left out."""
-        return tuple(n for n in (*self.requires, *self.forbids) if n not in SPECIAL_FORBIDS)
+        grouped = tuple(name for group in self.one_of for name in group)
+        return tuple(n for n in (*self.requires, *grouped, *self.forbids) if n not in SPECIAL_FORBIDS)
 
     def __bool__(self) -> bool:
-        return bool(self.requires or self.forbids or self.uses_autograd)
+        return bool(self.requires or self.one_of or self.forbids or self.uses_autograd)
 
     def summary(self) -> str:
         """The rules in one line for a student: what the code must and must not use."""
         parts = [f"call {name}" for name in self.requires]
+        parts += [f"call one of {', '.join(group[:-1])} or {group[-1]}" for group in self.one_of]
         parts += ["never modify the inputs in place" if name == IN_PLACE_ON_INPUTS else f"never use {name}"
                   for name in self.forbids]
         if self.uses_autograd:
@@ -100,8 +103,9 @@ def parse_rules(top: Fields, *, no_autograd: bool) -> Rules:
         return Rules()
     f = top.sub("rules")
     lists = {}
+    groups = _one_of_groups(f)
     for key in ("requires", "forbids"):
-        names = f.opt(key, list, [])
+        names = [n for n in f.opt(key, list, []) if not (key == "requires" and isinstance(n, list))]
         for name in names:
             f.check(isinstance(name, str), key, f"list dotted names of torch functions, not {name!r}")
             if key == "forbids" and name in SPECIAL_FORBIDS:
@@ -112,17 +116,39 @@ def parse_rules(top: Fields, *, no_autograd: bool) -> Rules:
                 f.check(False, key, f"{name}: {exc}")
         f.check(len(set(names)) == len(names), key, "a name is listed twice")
         lists[key] = tuple(names)
-    both = sorted(set(lists["requires"]) & set(lists["forbids"]))
+    grouped = [name for group in groups for name in group]
+    f.check(not set(grouped) & set(lists["requires"]), "requires",
+            "a name is required both on its own and as one of a group")
+    both = sorted(set(lists["requires"] + tuple(grouped)) & set(lists["forbids"]))
     f.check(not both, "forbids", f"{', '.join(both)} is both required and forbidden")
     wanted = f.opt("uses_autograd", (bool, int), False)
     count = int(wanted) if isinstance(wanted, bool) else wanted
     f.check(count >= 0, "uses_autograd", "must be true, false, or a whole number of calls per trial")
     f.check(not (count and no_autograd), "uses_autograd",
             "contradicts the no_autograd check: an exercise asks for autograd or forbids it, not both")
-    rules = Rules(requires=lists["requires"], forbids=lists["forbids"], uses_autograd=count,
+    rules = Rules(requires=lists["requires"], one_of=groups, forbids=lists["forbids"], uses_autograd=count,
                   hint=f.opt("hint", str, "").strip(), line=top.line_of("rules"))
     f.done()
     return rules
+
+
+def _one_of_groups(f: Fields) -> tuple[tuple[str, ...], ...]:
+    """The lists inside `requires`: each a group of two or more names, of which a submission must use one."""
+    groups = []
+    for item in f.data.get("requires") or []:
+        if not isinstance(item, list):
+            continue
+        f.check(len(item) >= 2 and all(isinstance(name, str) for name in item), "requires",
+                f"a list inside requires is a group of two or more dotted names, one of which must be used; "
+                f"not {item!r}")
+        for name in item:
+            try:
+                resolve(name)
+            except LookupError as exc:
+                f.check(False, "requires", f"{name}: {exc}")
+        f.check(len(set(item)) == len(item), "requires", f"a name is listed twice in the group {item}")
+        groups.append(tuple(item))
+    return tuple(groups)
 
 
 @dataclass(frozen=True)
@@ -253,6 +279,10 @@ def reference_breaks(rules: Rules, source: str) -> tuple[int, str] | None:
     for name in rules.requires:
         if first_use(found, resolve(name)) is None:
             return 1, f"the reference never uses {name}, which rules.requires: a submission could never meet the rule"
+    for group in rules.one_of:
+        if all(first_use(found, resolve(name)) is None for name in group):
+            return 1, (f"the reference uses none of {', '.join(group)}, one of which rules.requires: a submission "
+                       f"could never meet the rule")
     for name in rules.forbids:
         use = None if name in SPECIAL_FORBIDS else first_use(found, resolve(name))
         if use is not None:

@@ -58,8 +58,8 @@ TOP_LEVEL: tuple[Entry, ...] = (
           "that read it with its exception (`AttributeError: ...`); one that raises on the reference's is an error "
           "in the exercise ([Validation](#validation-when-the-reference-first-runs))."),
     Entry("checks", "the scored checks ([Checks](#checks)).", "yes"),
-    Entry("rules", "what the code must and must not call: `requires`, `forbids`, `uses_autograd` "
-          "([Rules](#rules)).", since=2),
+    Entry("rules", "what the code must and must not call: `requires` (a list inside it: one of a group), `forbids`, "
+          "`uses_autograd` ([Rules](#rules)).", since=2),
     Entry("mistakes", "known wrong approaches, recognized by their results or by the exception they raise "
           "([Mistakes](#mistakes))."),
     Entry("starter", "the starter file students receive; it must fail every check (`check-exercises --invert`)."),
@@ -71,7 +71,9 @@ TOP_LEVEL: tuple[Entry, ...] = (
 INPUT_KINDS: tuple[Entry, ...] = (
     Entry("tensor", "`dtype` float32 (default), float64, int64, bool; `dist` normal (`mean`, `std`), uniform (`low`, "
           "`high`), bernoulli (`p`), randint (`low`, `high`), ones, zeros, eye, arange; `scale_log10: [lo, hi]` "
-          "multiplies by 10^U(lo, hi) to vary magnitudes between trials.",
+          "multiplies by 10^U(lo, hi) to vary magnitudes between trials; `include: [[lo, hi], ...]` (float tensors) "
+          "puts one value drawn uniformly from each range at a random position of every trial's tensor, so that "
+          "every trial holds, say, a value beyond exp's float32 range (`[[89.5, 1000], [-1000, -89.5]]`).",
           syntax="tensor: [shape]", example="`{tensor: [n, 3], dist: normal, requires_grad: true}`"),
     Entry("float", "a Python float.", syntax="float: [low, high]", example="`lr: {float: [0.01, 0.1]}`"),
     Entry("int", "a Python int, inclusive.", syntax="int: [low, high]", example="`steps: {int: [3, 6]}`"),

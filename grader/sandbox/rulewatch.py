@@ -1,4 +1,4 @@
-"""Count, in the child, the calls of the torch functions an exercise's rules name, and see inputs written in place.
+"""Count, in the child, the calls (and class constructions) an exercise's rules name, and see inputs written in place.
 
 Before any student code runs, each named function is replaced by a counting wrapper wherever it is an attribute of
 one of torch's public modules (torch.vmap and torch.func.vmap are one function: both places count). torch's private
@@ -53,7 +53,7 @@ class Watch:
     """The counting wrappers of one run, and the versions of the tensor inputs around a call."""
 
     def __init__(self, rules: Rules) -> None:
-        self.required = frozenset(rules.requires)
+        self.required = frozenset((*rules.requires, *(name for group in rules.one_of for name in group)))
         self.in_place = IN_PLACE_ON_INPUTS in rules.forbids
         self.active = bool(rules)
         self._tallies = {name: itertools.count() for name in rules.counted}
@@ -63,9 +63,20 @@ class Watch:
         wrappers = {}
         for name, tally in self._tallies.items():
             original = resolve(name)
+            if isinstance(original, type):  # a class stays itself (isinstance, subclasses): its constructions count
+                self._count_constructions(original, tally)
+                continue
             wrappers[id(original)] = (original, _counting(original, tally))
         if wrappers:
             self._install(wrappers)
+
+    def _count_constructions(self, cls: type, tally: Any) -> None:
+        """Count every `cls(...)`, a subclass's included, by wrapping the __init__ it runs, set on the class itself."""
+        try:
+            cls.__init__ = _counting(cls.__init__, tally)
+        except (AttributeError, TypeError):  # a builtin class: its constructions are judged on the source alone
+            return
+        self.owners.append(cls)
 
     def _install(self, wrappers: dict) -> None:
         for module_name, module in _list(sys.modules.items())[:MAX_MODULES]:
