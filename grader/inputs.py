@@ -150,7 +150,7 @@ def _dumps_with_grads(objects: dict[str, Any]) -> bytes:
 
     class Pickler(cloudpickle.CloudPickler):
         def reducer_override(self, obj: Any) -> Any:
-            if isinstance(obj, torch.Tensor) and obj.grad is not None:
+            if isinstance(obj, torch.Tensor) and obj.is_leaf and obj.grad is not None:
                 rebuild = obj.__reduce_ex__(self.proto)  # the tensor without its grad, as torch pickles it
                 if isinstance(rebuild, tuple) and len(rebuild) == 2:
                     return _rebuild_with_grad, (rebuild[0], rebuild[1], obj.grad)
