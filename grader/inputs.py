@@ -133,9 +133,40 @@ def pack_built(exercise: Exercise, trials: tuple[Trial, ...]) -> tuple[bytes, ..
         values = build_inputs(exercise, trial.seed)
         chosen = {name: value for name, value in values.items() if kinds[name] in BUILT_KINDS}
         try:
-            packed.append(cloudpickle.dumps(chosen))
+            packed.append(_dumps_with_grads(chosen))
         except Exception as exc:  # noqa: BLE001 - an object that cannot travel is the fixture's fault
             raise ExerciseError(f"{exercise.path}: the input(s) {', '.join(chosen)} cannot be sent to the sandbox: "
                                 f"{type(exc).__name__}: {exc}; make the fixtures return plain torch objects (modules, "
                                 f"tensors) and functions") from None
     return tuple(packed)
+
+
+def _dumps_with_grads(objects: dict[str, Any]) -> bytes:
+    """cloudpickle `objects`, keeping every tensor's .grad, which torch's own pickling drops.
+
+    A fixture may hand its model in with gradients already in .grad (stale ones a step must clear first); without
+    this the child would receive the model with every .grad None.
+    """
+    import io
+
+    import cloudpickle
+    import torch
+
+    class Pickler(cloudpickle.CloudPickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, torch.Tensor) and obj.is_leaf and obj.grad is not None:
+                rebuild = obj.__reduce_ex__(self.proto)  # the tensor without its grad, as torch pickles it
+                if isinstance(rebuild, tuple) and len(rebuild) == 2:
+                    return _rebuild_with_grad, (rebuild[0], rebuild[1], obj.grad)
+            return super().reducer_override(obj)
+
+    buffer = io.BytesIO()
+    Pickler(buffer).dump(objects)
+    return buffer.getvalue()
+
+
+def _rebuild_with_grad(rebuild: Any, args: tuple, grad: Any) -> Any:
+    """In the child: a tensor as torch unpickles it, with the .grad it had in the grading process."""
+    tensor = rebuild(*args)
+    tensor.grad = grad
+    return tensor

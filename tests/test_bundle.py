@@ -52,12 +52,14 @@ def _bundle_text(folder: Path) -> str:
 def _answer_lines() -> set[str]:
     """Distinctive lines of every reference, known-mistake code and solution file, minus what is public anyway.
 
-    Public: prompts, starters, probes, mistake messages (shown with a diagnosis) and the grader's own source.
+    Public: prompts, starters, probes, mistake messages (shown with a diagnosis), the grader's own source and the
+    course's fixtures.py (shipped with the bundle: the grader builds fixture inputs from it there).
     """
     code = []
     public = [p.read_text(encoding="utf-8") for p in (REPO / "grader").rglob("*.py")]
+    public += [COURSE.fixtures.read_text(encoding="utf-8")] if COURSE.fixtures is not None else []
     for exercise_id in IDS:
-        exercise = load_exercise(COURSE.exercises_dir, exercise_id)
+        exercise = load_exercise(COURSE.exercises_dir, exercise_id, COURSE)
         code += [exercise.reference.source, *(m.code.source for m in exercise.mistakes)]
         public += [exercise.prompt, exercise.starter, *(p.source for p in exercise.probes.values()),
                    *(m.message for m in exercise.mistakes)]
@@ -114,10 +116,10 @@ def _summary(grade) -> list[tuple]:
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_every_exercise_grades_in_the_bundle_as_in_the_course(bundle, exercise_id):
     settings = load_settings(bundle / "config.yaml")
-    exercise = load_exercise(settings.exercises_dir, exercise_id)
+    exercise = load_exercise(settings.exercises_dir, exercise_id, settings)
     oracle = load_stored(exercise)
     assert isinstance(oracle, StoredOracle) and exercise.reference.source == ""
-    course_exercise = load_exercise(COURSE.exercises_dir, exercise_id)
+    course_exercise = load_exercise(COURSE.exercises_dir, exercise_id, COURSE)
     course_oracle = build_oracle(course_exercise)
     trials = make_trials(exercise.public_seeds, ())
     stored, live = expectations(oracle, trials, settings), expectations(course_oracle, trials, COURSE)
@@ -157,7 +159,7 @@ def test_free_form_notebook_in_the_bundle_is_graded_on_the_stored_public_trials(
 
 def test_bundle_contents_and_readme(bundle):
     for exercise_id in IDS:
-        starter = starter_text(load_exercise(COURSE.exercises_dir, exercise_id))
+        starter = starter_text(load_exercise(COURSE.exercises_dir, exercise_id, COURSE))
         assert (bundle / f"{exercise_id}.py").read_text(encoding="utf-8") == starter
         cells = json.loads((bundle / "notebooks" / f"{exercise_id}.ipynb").read_text(encoding="utf-8"))["cells"]
         assert cells[-1]["metadata"]["grader"]["exercise"] == exercise_id

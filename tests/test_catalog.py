@@ -23,7 +23,7 @@ SEEDS = (9001, 9002, 9003)
 
 
 def _grade(exercise_id: str, path: Path):
-    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id])
+    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id], SETTINGS)
     return exercise, grade_submission(exercise, read_submission(path), SETTINGS, seeds=SEEDS,
                                       oracle=build_oracle(exercise), spawner=SPAWNER)
 
@@ -58,7 +58,7 @@ def test_every_variant_answers_an_exercise_of_the_course():
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda p: p.stem)
 def test_known_wrong_variant_fails_with_its_declared_diagnosis(variant):
     exercise_id = variant.name.split("_", 1)[0]
-    expectation = read_expectation(variant, parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id]))
+    expectation = read_expectation(variant, parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id], SETTINGS))
     _, grade = _grade(exercise_id, variant)
     assert grade.score < grade.max_score
     assert verdict(grade, expectation) is None, verdict(grade, expectation)
@@ -66,7 +66,7 @@ def test_known_wrong_variant_fails_with_its_declared_diagnosis(variant):
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_starter_is_a_placeholder_that_names_the_function(exercise_id, tmp_path):
-    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id])
+    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id], SETTINGS)
     text = starter_text(exercise)
     assert f"def {exercise.contract.function}(" in text
     assert exercise.prompt.splitlines()[0][:40] in text

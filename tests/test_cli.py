@@ -388,6 +388,7 @@ def test_the_console_entry_point_prints_and_exits_like_main(tmp_path):
 def _course_copy(folder: Path) -> Path:
     folder.mkdir(parents=True)
     shutil.copy(CONFIG, folder)
+    shutil.copy(REPO / "fixtures.py", folder)  # the course's own fixtures, which its exercises name
     shutil.copytree(REPO / "exercises", folder / "exercises")
     return folder / "config.yaml"
 

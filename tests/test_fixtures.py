@@ -178,6 +178,30 @@ def test_a_course_fixture_reaches_the_student_and_the_reference_identically(tmp_
     assert torch.equal(first.fc.weight, build_inputs(exercise, 0)["model"].fc.weight)
 
 
+STALE = FIXTURES_PY + """
+
+def stale_net():
+    model = TinyNet()
+    for param in model.parameters():
+        param.grad = torch.randn_like(param)
+    return model
+"""
+
+
+def test_a_fixture_reaches_the_child_with_its_grads(tmp_path):
+    """torch's pickling drops .grad; the stale gradients a fixture put there reach the student all the same."""
+    config = course(tmp_path, fixtures=STALE, exercises={"ex01_forward.yaml": FORWARD.replace(
+        "tiny_net", "stale_net").replace("model.fc.weight.detach().clone()", "model.fc.weight.grad.clone()")})
+    code = """
+        def forward(model, x):
+            return model(x), model.fc.weight.grad.clone()
+    """
+    graded = grade(tmp_path, config, "ex01", code, seeds=(4242, 4243))
+    assert graded.status == "passed", graded.checks
+    zeroed = code.replace("def forward(model, x):", "def forward(model, x):\n            model.zero_grad(set_to_none=False)")
+    assert [c.passed for c in grade(tmp_path, config, "ex01", zeroed).checks] == [True, False]
+
+
 def test_a_student_who_ignores_the_fixture_fails(tmp_path):
     config = course(tmp_path)
     code = """

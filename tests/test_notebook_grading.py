@@ -37,7 +37,7 @@ def write(tmp_path: Path, *cells, name: str = "hw.ipynb") -> Path:
 
 
 def grade(exercise_id: str, path: Path):
-    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id])
+    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id], SETTINGS)
     return grade_submission(exercise, read_submission(path), SETTINGS, seeds=(11, 12), spawner=SPAWNER)
 
 

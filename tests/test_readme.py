@@ -49,12 +49,14 @@ def grade(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess
 
 
 def make_course(folder: Path) -> Path:
-    """A copy of this course (config.yaml, exercises/, solutions/) with the README's class in submissions/."""
+    """A copy of this course (config.yaml, fixtures.py, exercises/, solutions/) with the README's class in
+    submissions/."""
     folder.mkdir(parents=True)
     config = (REPO / "config.yaml").read_text(encoding="utf-8")
     assert "  timeout_s: 10 " in config
     # a longer limit than the course's: these runs share the machine, and a loaded one must not time out alice
     (folder / "config.yaml").write_text(config.replace("  timeout_s: 10 ", "  timeout_s: 60 "), encoding="utf-8")
+    shutil.copy(REPO / "fixtures.py", folder)
     for name in ("exercises", "solutions"):
         shutil.copytree(REPO / name, folder / name)
     make_class(folder / "submissions")
