@@ -1,5 +1,5 @@
-"""Every shipped exercise proves itself: its solution scores full marks, each known-wrong variant fails with the
-diagnosis it declares, and its starter file is a placeholder that does not pass."""
+"""Every shipped exercise proves itself: its solution and each answer in another style score full marks, each
+known-wrong variant fails with the diagnosis it declares, and its starter file is a placeholder that does not pass."""
 
 from __future__ import annotations
 
@@ -37,6 +37,20 @@ def test_the_course_holds_exercises_each_with_a_solution():
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_solution_scores_full_marks(exercise_id):
     _, grade = _grade(exercise_id, SETTINGS.solutions_dir / f"{exercise_id}.py")
+    assert grade.error is None, grade.error
+    assert [c.name for c in grade.checks if not c.passed] == []
+    assert grade.score == grade.max_score > 0
+
+
+RIGHT = sorted((SETTINGS.solutions_dir / "right").glob("ex*_*.py"))
+
+
+@pytest.mark.parametrize("answer", RIGHT, ids=lambda p: p.stem)
+def test_answer_in_another_style_scores_full_marks(answer):
+    """solutions/right/exNN_<style>.py: a correct answer written another way (grad vs backward, optim vs by hand)."""
+    exercise_id = answer.name.split("_", 1)[0]
+    assert exercise_id in EXERCISES, f"{answer.name} answers no exercise of the course"
+    _, grade = _grade(exercise_id, answer)
     assert grade.error is None, grade.error
     assert [c.name for c in grade.checks if not c.passed] == []
     assert grade.score == grade.max_score > 0

@@ -1,5 +1,6 @@
 """Prove exercises: each loads, its solution scores full marks, each known-wrong variant fails as it declares.
 
+A correct answer in another style, solutions/right/<id>_<style>.py, must score full marks like the solution.
 A variant is solutions/wrong/<id>_<what>.py and says what it must produce in header comments:
     # expect: accumulated        (a diagnosis code, an error kind, or the id of one of the exercise's mistakes)
     # check: a.grad              (optional: the check that must carry it)
@@ -141,7 +142,9 @@ def _check_exercise(settings: Settings, launcher: _Launcher, exercise_id: str, p
         return
     solution = settings.solutions_dir / f"{exercise_id}.py"
     wrong = variants(settings, exercise)
-    launcher.need([p.read_text(encoding="utf-8", errors="replace") for p in (path, solution, *wrong) if p.is_file()])
+    right = right_answers(settings, exercise)
+    launcher.need([p.read_text(encoding="utf-8", errors="replace") for p in (path, solution, *right, *wrong)
+                   if p.is_file()])
     count = exercise.hidden_trials if exercise.hidden_trials is not None else settings.hidden_trials
     seeds = hidden_seeds(count)
     trials = make_trials(exercise.public_seeds, seeds)
@@ -165,13 +168,8 @@ def _check_exercise(settings: Settings, launcher: _Launcher, exercise_id: str, p
         yield Line(False, f"{exercise_id}: {problem}")
     if not solution.is_file():
         yield Line(False, f"{exercise_id}: no solution at {solution}")
-    else:
-        result = grade(solution)
-        full = result.status == "passed"
-        failed = "; ".join(f"{c.name}: {c.message.splitlines()[0] if c.message else c.diagnosis}"
-                           for c in result.checks if not c.passed)
-        yield Line(full, f"{exercise_id}: {_shown(solution, settings)} scores {result.score:g}/{result.max_score:g}"
-                   + ("" if full else f" ({result.error.message if result.error else failed})"))
+    for answer in ([solution] if solution.is_file() else []) + right:
+        yield _full_marks(exercise_id, _shown(answer, settings), grade(answer))
     for variant in wrong:
         try:
             expectation = read_expectation(variant, exercise)
@@ -181,6 +179,15 @@ def _check_exercise(settings: Settings, launcher: _Launcher, exercise_id: str, p
         problem = verdict(grade(variant), expectation)
         yield Line(problem is None, f"{exercise_id}: {variant.name} -> "
                    + (expectation.diagnosis if problem is None else problem))
+
+
+def _full_marks(exercise_id: str, shown: str, result: Grade) -> Line:
+    """ok when a correct answer (the solution or one in another style) scores full marks; else what it missed."""
+    full = result.status == "passed"
+    failed = "; ".join(f"{c.name}: {c.message.splitlines()[0] if c.message else c.diagnosis}"
+                       for c in result.checks if not c.passed)
+    return Line(full, f"{exercise_id}: {shown} scores {result.score:g}/{result.max_score:g}"
+                + ("" if full else f" ({result.error.message if result.error else failed})"))
 
 
 def _check_starter(exercise: Exercise, grade: Callable[[Path], Grade]) -> Iterator[Line]:
@@ -205,3 +212,8 @@ def _shown(path: Path, settings: Settings) -> str:
 
 def variants(settings: Settings, exercise: Exercise) -> list[Path]:
     return sorted((settings.solutions_dir / "wrong").glob(f"{exercise.id}_*.py"))
+
+
+def right_answers(settings: Settings, exercise: Exercise) -> list[Path]:
+    """Correct answers in other styles, solutions/right/<id>_<style>.py: each must score full marks like the solution."""
+    return sorted((settings.solutions_dir / "right").glob(f"{exercise.id}_*.py"))
