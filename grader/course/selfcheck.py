@@ -34,7 +34,8 @@ from ..starter import starter_text
 from .audit import mistake_problems, starter_problems
 
 HEADER = re.compile(r"^#\s*(expect|check):\s*(.+?)\s*$", re.MULTILINE)
-OPTIMIZERS = re.compile(r"\boptim\b")  # torch.optim, `from torch import optim`: children would import torch._dynamo
+# torch.optim (`from torch import optim`) and torch.func (vmap, grad, jvp): their first call imports torch._dynamo
+OPTIMIZERS = re.compile(r"\boptim\b|\btorch\.func\b|\bfunctorch\b|\bvmap\b")
 FEW = 2  # checking more exercises than this, warm the optimizers before the fork: one of them likely needs it
 
 
@@ -116,9 +117,9 @@ def check_all(settings: Settings, ids: Sequence[str] = (), *, invert: bool = Fal
 
 
 class _Launcher:
-    """The spawner, warmed for optimizers once an exercise's files mention them, and only then.
+    """The spawner, warmed for optimizers (and torch.func) once an exercise's files mention them, and only then.
 
-    Their first step imports torch._dynamo (most of a second): paid before the fork when many exercises are checked,
+    Their first step imports torch._dynamo (a second or more): paid before the fork when many exercises are checked,
     by the launcher alone on demand when a few are, so that a small exercise without one never pays for it.
     """
 
