@@ -82,7 +82,8 @@ def test_known_wrong_variant_fails_with_its_declared_diagnosis(variant):
 def test_starter_is_a_placeholder_that_names_the_function(exercise_id, tmp_path):
     exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id])
     text = starter_text(exercise)
-    assert f"def {exercise.contract.function}(" in text
+    defined = "class" if exercise.contract.base else "def"  # a class contract's starter is a class skeleton
+    assert f"{defined} {exercise.contract.function}(" in text
     assert exercise.prompt.splitlines()[0][:40] in text
     path = tmp_path / f"{exercise_id}.py"
     path.write_text(text, encoding="utf-8")
