@@ -13,7 +13,6 @@ The reference runs once per exercise: every submission of it is graded on the sa
 
 from __future__ import annotations
 
-import difflib
 import re
 import tempfile
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Callable, Iterator, Sequence
 from ..codes import DIAGNOSES, ERROR_KINDS
 from ..config import Settings
 from ..errors import ExerciseError, UsageError
-from ..exercise import Exercise, exercise_files, parse_exercise
+from ..exercise import Exercise, closest_id, exercise_files, parse_exercise
 from ..grade import conclude, expectations, hidden_seeds, prepare
 from ..inputs import make_trials
 from ..oracle import build_oracle
@@ -95,8 +94,8 @@ def select(settings: Settings, ids: Sequence[str]) -> dict[str, Path]:
     files = exercise_files(settings.exercises_dir)
     for exercise_id in ids:
         if exercise_id not in files:
-            close = difflib.get_close_matches(exercise_id, list(files), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            close = closest_id(exercise_id, list(files))
+            hint = f" (did you mean {close}?)" if close else ""
             raise UsageError(f"no exercise '{exercise_id}' in {settings.exercises_dir}{hint}; known: "
                              f"{', '.join(files) or 'none'}")
     return {i: p for i, p in files.items() if i in ids} if ids else files
