@@ -364,13 +364,23 @@ def exercise_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+def closest_id(wanted: str, known: list[str]) -> str | None:
+    """The known exercise id most like `wanted`, as difflib sees it; of equally close ones the first in course order.
+
+    difflib alone breaks ties towards the greater string: 'ex3' is as close to ex13 as to ex03, and ex13 would win.
+    """
+    import difflib
+
+    scored = [(difflib.SequenceMatcher(None, candidate, wanted).ratio(), candidate) for candidate in sorted(known)]
+    best = max(scored, key=lambda pair: pair[0], default=(0.0, None))  # max keeps the first of equal ratios
+    return best[1] if best[0] >= 0.6 else None
+
+
 def load_exercise(folder: Path, exercise_id: str, settings: Settings | None = None) -> Exercise:
     """Find and load the exercise with this id (of the course `settings` describe: see parse_exercise)."""
     files = exercise_files(folder)
     if exercise_id not in files:
-        import difflib
-
-        close = difflib.get_close_matches(exercise_id, list(files), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        close = closest_id(exercise_id, list(files))
+        hint = f" (did you mean {close}?)" if close else ""
         raise UsageError(f"no exercise '{exercise_id}' in {folder}{hint}; run 'grade list' to see them")
     return parse_exercise(files[exercise_id], settings)

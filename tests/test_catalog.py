@@ -1,5 +1,5 @@
-"""Every shipped exercise proves itself: its solution scores full marks, each known-wrong variant fails with the
-diagnosis it declares, and its starter file is a placeholder that does not pass."""
+"""Every shipped exercise proves itself: its solution and each answer in another style score full marks, each
+known-wrong variant fails with the diagnosis it declares, and its starter file is a placeholder that does not pass."""
 
 from __future__ import annotations
 
@@ -42,6 +42,20 @@ def test_solution_scores_full_marks(exercise_id):
     assert grade.score == grade.max_score > 0
 
 
+RIGHT = sorted((SETTINGS.solutions_dir / "right").glob("ex*_*.py"))
+
+
+@pytest.mark.parametrize("answer", RIGHT, ids=lambda p: p.stem)
+def test_answer_in_another_style_scores_full_marks(answer):
+    """solutions/right/exNN_<style>.py: a correct answer written another way (grad vs backward, optim vs by hand)."""
+    exercise_id = answer.name.split("_", 1)[0]
+    assert exercise_id in EXERCISES, f"{answer.name} answers no exercise of the course"
+    _, grade = _grade(exercise_id, answer)
+    assert grade.error is None, grade.error
+    assert [c.name for c in grade.checks if not c.passed] == []
+    assert grade.score == grade.max_score > 0
+
+
 VARIANTS = sorted((SETTINGS.solutions_dir / "wrong").glob("ex*_*.py"))
 
 
@@ -68,7 +82,8 @@ def test_known_wrong_variant_fails_with_its_declared_diagnosis(variant):
 def test_starter_is_a_placeholder_that_names_the_function(exercise_id, tmp_path):
     exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)[exercise_id], SETTINGS)
     text = starter_text(exercise)
-    assert f"def {exercise.contract.function}(" in text
+    defined = "class" if exercise.contract.base else "def"  # a class contract's starter is a class skeleton
+    assert f"{defined} {exercise.contract.function}(" in text
     assert exercise.prompt.splitlines()[0][:40] in text
     path = tmp_path / f"{exercise_id}.py"
     path.write_text(text, encoding="utf-8")

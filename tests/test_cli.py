@@ -325,6 +325,20 @@ def test_check_exercises_names_a_variant_without_header(runner, course):
                      result.stdout)
 
 
+def test_check_exercises_grades_each_answer_in_another_style_like_the_solution(runner, course):
+    """solutions/right/ex03_<style>.py must score full marks: one that does is ok, one that does not is named."""
+    (course / "solutions" / "right").mkdir()
+    (course / "solutions" / "right" / "ex03_same.py").write_text(SOLUTION.read_text())
+    result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "  ok    ex03: solutions/right/ex03_same.py scores 10/10\n" in result.stdout
+    (course / "solutions" / "right" / "ex03_signed.py").write_text(SIGN.read_text())
+    result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])
+    assert result.exit_code == 1
+    assert re.search(r"  FAIL  ex03: solutions/right/ex03_signed\.py scores [0-9.]+/10 \(Q: ", result.stdout), \
+        result.stdout
+
+
 def test_check_exercises_with_a_missing_solution(runner, course):
     (course / "solutions" / "ex03.py").unlink()
     result = runner.invoke(main, ["check-exercises", "--config", str(course / "config.yaml")])

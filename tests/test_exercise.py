@@ -899,3 +899,15 @@ def test_yaml_merge_keys_can_share_input_options(tmp_path):
     exercise = parse_exercise(write(tmp_path, text))
     spec = exercise.inputs[0]
     assert spec.dist == "uniform" and spec.params["low"] == -1.0
+
+
+def test_closest_id_breaks_ties_towards_the_first_exercise():
+    """'ex3' is as close to ex13 as to ex03 for difflib, which would pick the greater string."""
+    from grader.exercise import closest_id
+
+    known = [f"ex{i:02d}" for i in range(1, 23)]
+    assert closest_id("ex3", known) == "ex03"
+    assert closest_id("exo3", known) == "ex03"
+    assert closest_id("ex21x", known) == "ex21"
+    assert closest_id("foo", known) is None
+    assert closest_id("ex3", []) is None

@@ -1,5 +1,6 @@
 """Prove exercises: each loads, its solution scores full marks, each known-wrong variant fails as it declares.
 
+A correct answer in another style, solutions/right/<id>_<style>.py, must score full marks like the solution.
 A variant is solutions/wrong/<id>_<what>.py and says what it must produce in header comments:
     # expect: accumulated        (a diagnosis code, an error kind, or the id of one of the exercise's mistakes)
     # check: a.grad              (optional: the check that must carry it)
@@ -12,7 +13,6 @@ The reference runs once per exercise: every submission of it is graded on the sa
 
 from __future__ import annotations
 
-import difflib
 import re
 import tempfile
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Sequence
 from ..codes import DIAGNOSES, ERROR_KINDS
 from ..config import Settings
 from ..errors import ExerciseError, UsageError
-from ..exercise import Exercise, exercise_files, parse_exercise
+from ..exercise import Exercise, closest_id, exercise_files, parse_exercise
 from ..grade import conclude, expectations, hidden_seeds, prepare
 from ..inputs import make_trials
 from ..oracle import build_oracle
@@ -33,7 +33,8 @@ from ..starter import starter_text
 from .audit import mistake_problems, starter_problems
 
 HEADER = re.compile(r"^#\s*(expect|check):\s*(.+?)\s*$", re.MULTILINE)
-OPTIMIZERS = re.compile(r"\boptim\b")  # torch.optim, `from torch import optim`: children would import torch._dynamo
+# torch.optim (`from torch import optim`) and torch.func (vmap, grad, jvp): their first call imports torch._dynamo
+OPTIMIZERS = re.compile(r"\boptim\b|\btorch\.func\b|\bfunctorch\b|\bvmap\b")
 FEW = 2  # checking more exercises than this, warm the optimizers before the fork: one of them likely needs it
 
 
@@ -93,8 +94,8 @@ def select(settings: Settings, ids: Sequence[str]) -> dict[str, Path]:
     files = exercise_files(settings.exercises_dir)
     for exercise_id in ids:
         if exercise_id not in files:
-            close = difflib.get_close_matches(exercise_id, list(files), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            close = closest_id(exercise_id, list(files))
+            hint = f" (did you mean {close}?)" if close else ""
             raise UsageError(f"no exercise '{exercise_id}' in {settings.exercises_dir}{hint}; known: "
                              f"{', '.join(files) or 'none'}")
     return {i: p for i, p in files.items() if i in ids} if ids else files
@@ -115,9 +116,9 @@ def check_all(settings: Settings, ids: Sequence[str] = (), *, invert: bool = Fal
 
 
 class _Launcher:
-    """The spawner, warmed for optimizers once an exercise's files mention them, and only then.
+    """The spawner, warmed for optimizers (and torch.func) once an exercise's files mention them, and only then.
 
-    Their first step imports torch._dynamo (most of a second): paid before the fork when many exercises are checked,
+    Their first step imports torch._dynamo (a second or more): paid before the fork when many exercises are checked,
     by the launcher alone on demand when a few are, so that a small exercise without one never pays for it.
     """
 
@@ -141,7 +142,9 @@ def _check_exercise(settings: Settings, launcher: _Launcher, exercise_id: str, p
         return
     solution = settings.solutions_dir / f"{exercise_id}.py"
     wrong = variants(settings, exercise)
-    launcher.need([p.read_text(encoding="utf-8", errors="replace") for p in (path, solution, *wrong) if p.is_file()])
+    right = right_answers(settings, exercise)
+    launcher.need([p.read_text(encoding="utf-8", errors="replace") for p in (path, solution, *right, *wrong)
+                   if p.is_file()])
     count = exercise.hidden_trials if exercise.hidden_trials is not None else settings.hidden_trials
     seeds = hidden_seeds(count)
     trials = make_trials(exercise.public_seeds, seeds)
@@ -165,13 +168,8 @@ def _check_exercise(settings: Settings, launcher: _Launcher, exercise_id: str, p
         yield Line(False, f"{exercise_id}: {problem}")
     if not solution.is_file():
         yield Line(False, f"{exercise_id}: no solution at {solution}")
-    else:
-        result = grade(solution)
-        full = result.status == "passed"
-        failed = "; ".join(f"{c.name}: {c.message.splitlines()[0] if c.message else c.diagnosis}"
-                           for c in result.checks if not c.passed)
-        yield Line(full, f"{exercise_id}: {_shown(solution, settings)} scores {result.score:g}/{result.max_score:g}"
-                   + ("" if full else f" ({result.error.message if result.error else failed})"))
+    for answer in ([solution] if solution.is_file() else []) + right:
+        yield _full_marks(exercise_id, _shown(answer, settings), grade(answer))
     for variant in wrong:
         try:
             expectation = read_expectation(variant, exercise)
@@ -181,6 +179,15 @@ def _check_exercise(settings: Settings, launcher: _Launcher, exercise_id: str, p
         problem = verdict(grade(variant), expectation)
         yield Line(problem is None, f"{exercise_id}: {variant.name} -> "
                    + (expectation.diagnosis if problem is None else problem))
+
+
+def _full_marks(exercise_id: str, shown: str, result: Grade) -> Line:
+    """ok when a correct answer (the solution or one in another style) scores full marks; else what it missed."""
+    full = result.status == "passed"
+    failed = "; ".join(f"{c.name}: {c.message.splitlines()[0] if c.message else c.diagnosis}"
+                       for c in result.checks if not c.passed)
+    return Line(full, f"{exercise_id}: {shown} scores {result.score:g}/{result.max_score:g}"
+                + ("" if full else f" ({result.error.message if result.error else failed})"))
 
 
 def _check_starter(exercise: Exercise, grade: Callable[[Path], Grade]) -> Iterator[Line]:
@@ -205,3 +212,8 @@ def _shown(path: Path, settings: Settings) -> str:
 
 def variants(settings: Settings, exercise: Exercise) -> list[Path]:
     return sorted((settings.solutions_dir / "wrong").glob(f"{exercise.id}_*.py"))
+
+
+def right_answers(settings: Settings, exercise: Exercise) -> list[Path]:
+    """Correct answers in other styles, solutions/right/<id>_<style>.py: each must score full marks like the solution."""
+    return sorted((settings.solutions_dir / "right").glob(f"{exercise.id}_*.py"))

@@ -67,7 +67,8 @@ README = Template("""\
 # $name: autograd exercises
 
 A course for the autograd grader (`grade`): exercises in `exercises/`, reference answers in `solutions/`,
-known-wrong answers in `solutions/wrong/`, course fixtures in `fixtures.py`, settings in `config.yaml`.
+known-wrong answers in `solutions/wrong/`, correct answers in another style in `solutions/right/` (each must score
+full marks), course fixtures in `fixtures.py`, settings in `config.yaml`.
 Run every command below from this folder.
 
 ## Writing an exercise

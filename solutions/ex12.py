@@ -1,0 +1,8 @@
+import torch
+
+
+def second_derivative(x):
+    y = x**3 + 2 * x**2
+    (dy,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    (d2y,) = torch.autograd.grad(dy.sum(), x)
+    return dy, d2y

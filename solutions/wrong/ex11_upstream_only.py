@@ -1,0 +1,15 @@
+# expect: upstream-only
+"""Passes the upstream gradient straight through: forgets the local derivative."""
+import torch
+
+
+class Exp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
