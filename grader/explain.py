@@ -3,28 +3,21 @@
 Torch's messages name the line where an error surfaced (`y.backward()`), rarely the line that caused it (the leaf made
 without requires_grad two lines up), and its hints are sometimes the wrong fix for a beginner's case (retain_graph=True
 for a backward() inside a loop; .detach().numpy(), which cuts the graph). The explainer reads the exception the child
-described and the submission's source (parsed here, bounded by MAX_SOURCE and MAX_NODES; never run) and, for the
+described and the submission's source (parsed here, grader.codescope, bounded; never run) and, for the
 in-place error, the forward traceback the child's anomaly-mode re-run found. It changes messages only: an
 explanation never scores a check.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Sequence
 
+from .codescope import (Scope, backward_target, factory, graph_cut, inside, last_assignment, names_read, reads_grad,
+                        requires_grad_later, scope_at)
 from .source import Unit
 
-MAX_SOURCE = 200_000  # characters of one file or cell the explainer reads; a longer one gets no explanation
-MAX_NODES = 20_000  # AST nodes of the scope it walks
-
-FACTORIES = frozenset({"tensor", "zeros", "ones", "randn", "rand", "randint", "empty", "full", "arange", "linspace",
-                       "eye", "zeros_like", "ones_like", "randn_like", "rand_like", "full_like", "from_numpy",
-                       "as_tensor", "Tensor", "FloatTensor"})
-GRAPH_CUTS = frozenset({"detach", "item", "numpy", "tolist", "detach_"})
-NOT_INPLACE = frozenset({"requires_grad_", "retain_grad", "zero_", "share_memory_", "register_hook"})
 CONTEXTS = ("no_grad", "enable_grad", "inference_mode", "set_grad_enabled")
 UPDATE_IN_PLACE = ("update in place under torch.no_grad() (w -= lr * w.grad) or use an optimizer "
                    "(torch.optim.SGD([w, b], lr=lr); optimizer.step())")
@@ -39,89 +32,6 @@ class Explanation:
     diagnosis: str | None = None  # e.g. 'unchanged' for a rebound name: the exercise's own diagnosis of that cause
 
 
-@dataclass(frozen=True)
-class _Assign:
-    line: int
-    name: str
-    value: ast.expr | None  # None for an in-place or augmented write
-    loop: ast.AST | None  # the innermost loop around it, within the scope
-    no_grad: bool  # inside a `with torch.no_grad():` (or inference_mode) block
-
-
-class _Scope:
-    """The function (or module) around the failing line, read once: its assignments, calls and loops."""
-
-    def __init__(self, node: ast.AST, failing: int) -> None:
-        self.failing = failing
-        self.assigns: list[_Assign] = []
-        self.calls: list[tuple[int, ast.Call, ast.AST | None]] = []  # (line, call, innermost loop)
-        self.inplace: list[tuple[int, str, str, str]] = []  # (line, name, what it wrote, its out-of-place form)
-        self.loop_of_failing: ast.AST | None = None
-        self._walk(node, None, False, [0])
-
-    def _walk(self, node: ast.AST, loop: ast.AST | None, no_grad: bool, count: list[int]) -> None:
-        count[0] += 1
-        if count[0] > MAX_NODES:
-            return
-        if isinstance(node, (ast.For, ast.While)):
-            if node.lineno <= self.failing <= (node.end_lineno or node.lineno):
-                self.loop_of_failing = node
-            loop = node
-        if isinstance(node, ast.With) and any(_context_name(item.context_expr) in ("no_grad", "inference_mode")
-                                              for item in node.items):
-            no_grad = True
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for name in _names_bound(target):
-                    self.assigns.append(_Assign(node.lineno, name, node.value, loop, no_grad))
-                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                    name = target.value.id
-                    self.inplace.append((node.lineno, name, f"{name}[...] = ...",
-                                         f"{name} = {name}.clone() first, then assign into the copy"))
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            op = _OPS.get(type(node.op), "?")
-            self.assigns.append(_Assign(node.lineno, node.target.id, None, loop, no_grad))
-            name = node.target.id
-            self.inplace.append((node.lineno, name, f"{name} {op}= ...", f"{name} = {name} {op} ..."))
-        elif isinstance(node, ast.Call):
-            self.calls.append((node.lineno, node, loop))
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.startswith("_") \
-                    and func.attr not in NOT_INPLACE and isinstance(func.value, ast.Name):
-                name = func.value.id
-                self.inplace.append((node.lineno, name, f"{name}.{func.attr}(...)",
-                                     f"{name} = {name}.{func.attr[:-1]}(...)"))
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                self._walk(child, loop, no_grad, count)
-
-    def before(self, line: int | None = None) -> list[_Assign]:
-        """The assignments up to the failing line, and in a loop around it, those after it too (a later pass ran)."""
-        line = self.failing if line is None else line
-        loop = self.loop_of_failing
-        return [a for a in self.assigns if a.line <= line or loop is not None and _inside(a.line, loop)]
-
-    def depends(self, names: set[str]) -> set[str]:
-        """Every name the given ones were computed from, through the assignments before the failing line."""
-        found, todo = set(names), list(names)
-        while todo:
-            name = todo.pop()
-            for a in self.before():
-                if a.name == name and a.value is not None:
-                    for n in _names_read(a.value):
-                        if n not in found:
-                            found.add(n)
-                            todo.append(n)
-        return found
-
-    def backward_calls(self) -> list[tuple[int, ast.Call, ast.AST | None]]:
-        return [(line, call, loop) for line, call, loop in self.calls if _is_backward(call)]
-
-
-_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**"}
-
-
 def explain(info: dict, units: Sequence[Unit], evidence: Sequence[dict] = ()) -> Explanation | None:
     """The explanation of the exception `info` (grader.sandbox.observe.describe_exception) raised by `units`.
 
@@ -133,7 +43,7 @@ def explain(info: dict, units: Sequence[Unit], evidence: Sequence[dict] = ()) ->
     if not frames:
         return None
     frame = frames[-1]
-    scope = _scope(units, str(frame.get("file", "")), int(frame.get("line") or 0))
+    scope = scope_at(units, str(frame.get("file", "")), int(frame.get("line") or 0))
     if scope is None:
         return None
     code = str(frame.get("code", "")).strip()
@@ -143,27 +53,10 @@ def explain(info: dict, units: Sequence[Unit], evidence: Sequence[dict] = ()) ->
     return None
 
 
-def _scope(units: Sequence[Unit], filename: str, line: int) -> _Scope | None:
-    unit = next((u for u in units if u.filename == filename), None)
-    if unit is None or len(unit.source) > MAX_SOURCE or line <= 0:
-        return None
-    try:
-        tree = ast.parse(unit.source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    node: ast.AST = tree
-    for candidate in ast.walk(tree):
-        if isinstance(candidate, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                and candidate.lineno <= line <= (candidate.end_lineno or candidate.lineno) \
-                and candidate.lineno >= getattr(node, "lineno", 0):
-            node = candidate
-    return _Scope(node, line)
-
-
 # ---- the classic errors, each: a test on (type, message, code) and a handler -------------------------------------
 
-def _no_grad_fn(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
-    target = _backward_target(code)
+def _no_grad_fn(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+    target = backward_target(code)
     names = scope.depends({target} if target else set())
     rebound = _rebound(scope, names)
     if rebound is not None:
@@ -177,27 +70,27 @@ def _no_grad_fn(scope: _Scope, message: str, code: str, evidence: Sequence[dict]
                                f"where nothing is recorded. Compute what you need gradients for outside the "
                                f"no_grad block; keep only updates of the parameters inside it.", a.line)
     for a in scope.before():
-        cut = _graph_cut(a.value) if a.name in names and a.value is not None else None
+        cut = graph_cut(a.value) if a.name in names and a.value is not None else None
         if cut:
             return Explanation(f"{head}\nThe cause is line {a.line}: .{cut}() makes {a.name} a plain value outside "
                                f"the graph. Keep the tensor itself (drop .{cut}()) where the result must be "
                                f"differentiated; use .{cut}() only on values you print or store.", a.line)
     for a in scope.before():
-        if a.name in names and _factory(a.value) and not _requires_grad_later(scope, a.name):
+        if a.name in names and factory(a.value) and not requires_grad_later(scope, a.name):
             return Explanation(f"{head}\nThe cause is line {a.line}: {a.name} is created without "
                                f"requires_grad=True, so autograd does not track it. Create it with "
                                f"requires_grad=True (e.g. torch.tensor(..., requires_grad=True)), or call "
-                               f"{a.name}.requires_grad_() before using it. torch's own advice elsewhere, "
-                               f"setting requires_grad on the result, would give you no gradient for "
-                               f"{a.name}.", a.line)
+                               f"{a.name}.requires_grad_() before using it. Setting requires_grad on the "
+                               f"result instead ({target or 'loss'}.requires_grad = True) silences the error but "
+                               f"leaves {a.name} without a gradient.", a.line)
     return Explanation(f"{head}\nMake the tensor you want the gradient of a leaf with requires_grad=True before you "
                        f"compute with it, and do not wrap that computation in torch.no_grad() or .detach() it.",
                        scope.failing)
 
 
-def _non_scalar(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
-    target = _backward_target(code) or "the tensor"
-    made = _last_assignment(scope, target)
+def _non_scalar(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+    target = backward_target(code) or "the tensor"
+    made = last_assignment(scope, target)
     where = f" (made on line {made.line})" if made else ""
     return Explanation(
         f"backward() with no argument needs a single number: on line {scope.failing} {target}{where} holds several "
@@ -206,14 +99,14 @@ def _non_scalar(scope: _Scope, message: str, code: str, evidence: Sequence[dict]
         f"{target}.backward(gradient=torch.ones_like({target})).", scope.failing)
 
 
-def _backward_twice(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+def _backward_twice(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     loop = scope.loop_of_failing
-    target = _backward_target(code)
-    if loop is not None and any(_inside(line, loop) and line == scope.failing for line, _, _ in
+    target = backward_target(code)
+    if loop is not None and any(inside(line, loop) and line == scope.failing for line, _, _ in
                                 scope.backward_calls()):
         names = scope.depends({target} if target else set())
-        outside = [a for a in scope.before() if a.name in names and a.value is not None and not _inside(a.line, loop)
-                   and a.line < loop.lineno and not _factory(a.value)]
+        outside = [a for a in scope.before() if a.name in names and a.value is not None and not inside(a.line, loop)
+                   and a.line < loop.lineno and not factory(a.value)]
         built = f"{outside[-1].name}, computed on line {outside[-1].line} before the loop" if outside else \
             "a part of the graph built before the loop"
         return Explanation(
@@ -236,12 +129,12 @@ def _backward_twice(scope: _Scope, message: str, code: str, evidence: Sequence[d
         f"needs it), or recompute the forward before calling backward() again.", first)
 
 
-def _modified_inplace(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+def _modified_inplace(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     op = re.search(r"output \d+ of (\w+?)(?:Backward\d*)?\b", message)
     saved_line = _forward_line(evidence, scope)
     saved = {a.name for a in scope.assigns if a.line == saved_line} if saved_line else set()
     if not saved:
-        target = _backward_target(code)
+        target = backward_target(code)
         saved = scope.depends({target} if target else set())
     after = saved_line or 0
     culprits = [c for c in scope.inplace if c[1] in saved and after < c[0] <= scope.failing]
@@ -260,7 +153,7 @@ def _modified_inplace(scope: _Scope, message: str, code: str, evidence: Sequence
         f"({fix}), which leaves the saved values alone.", line)
 
 
-def _leaf_inplace(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+def _leaf_inplace(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     if ".grad" in code:
         return Explanation(
             f"Line {scope.failing} updates a parameter in place while autograd is recording, so the update itself "
@@ -273,7 +166,7 @@ def _leaf_inplace(scope: _Scope, message: str, code: str, evidence: Sequence[dic
         f"(y = x + 1, y = x.clamp(...)).", scope.failing)
 
 
-def _numpy(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+def _numpy(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     later = [line for line, _, _ in scope.backward_calls() if line > scope.failing]
     head = (f"Line {scope.failing} calls .numpy() on a tensor that autograd is tracking. NumPy knows nothing of "
             f"autograd: whatever you compute from the array has no gradient.")
@@ -287,11 +180,11 @@ def _numpy(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> 
                        f"hint right: x.detach().numpy().", scope.failing)
 
 
-def _int_dtype(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+def _int_dtype(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     cause = scope.failing
     name = re.search(r"(\w+)\s*\.\s*requires_grad", code)
     if name:
-        made = _last_assignment(scope, name.group(1))
+        made = last_assignment(scope, name.group(1))
         cause = made.line if made else cause
     return Explanation(
         f"Only floating-point tensors can have gradients, and the tensor {'made on' if cause != scope.failing else 'on'}"
@@ -299,7 +192,7 @@ def _int_dtype(scope: _Scope, message: str, code: str, evidence: Sequence[dict])
         f"tensor: write 3.0 instead of 3, pass dtype=torch.float32, or call .float() before requires_grad.", cause)
 
 
-def _matmul(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+def _matmul(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     shapes = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", message)
     if shapes:
         rows, inner, other, cols = shapes.groups()
@@ -317,7 +210,7 @@ def _matmul(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) ->
         f".shape of both to see.", scope.failing)
 
 
-def _context(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+def _context(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     name = re.search(r"torch\.(?:autograd\.)?(\w+)\s*:", code)
     called = name.group(1) if name else "no_grad"
     return Explanation(
@@ -325,7 +218,7 @@ def _context(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -
         f"`with` needs an object made from it. Write `with torch.{called}():`.", scope.failing)
 
 
-def _none_grad(scope: _Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation | None:
+def _none_grad(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation | None:
     names = re.findall(r"\b(\w+)\.grad\b", code)
     if not names:
         return None
@@ -333,9 +226,9 @@ def _none_grad(scope: _Scope, message: str, code: str, evidence: Sequence[dict])
     if rebound is not None:
         return rebound
     name = names[0]
-    made = _last_assignment(scope, name)
+    made = last_assignment(scope, name)
     backward = [line for line, _, _ in scope.backward_calls() if line < scope.failing]
-    if made is not None and made.value is not None and not _factory(made.value):
+    if made is not None and made.value is not None and not factory(made.value):
         first = backward[0] if backward else scope.failing
         return Explanation(
             f"{name}.grad is None on line {scope.failing}: {name} is not a leaf but the result of an operation (line "
@@ -364,12 +257,12 @@ _HANDLERS = (
 )
 
 
-# ---- reading the source ----------------------------------------------------------------------------------------
+# ---- the rebinding case and the anomaly evidence --------------------------------------------------------------
 
-def _rebound(scope: _Scope, names: set[str]) -> Explanation | None:
+def _rebound(scope: Scope, names: set[str]) -> Explanation | None:
     """The rebinding case: `w = w - lr * w.grad` makes a new tensor, so the next step's w.grad is gone."""
     for a in scope.before():
-        if a.name in names and a.value is not None and a.name in _names_read(a.value) and _reads_grad(a.value, a.name):
+        if a.name in names and a.value is not None and a.name in names_read(a.value) and reads_grad(a.value, a.name):
             where = " inside torch.no_grad()" if a.no_grad else ""
             return Explanation(
                 f"Line {a.line} rebinds {a.name} to a new tensor ({a.name} = ... {a.name}.grad ...){where}: the new "
@@ -379,84 +272,9 @@ def _rebound(scope: _Scope, names: set[str]) -> Explanation | None:
     return None
 
 
-def _forward_line(evidence: Sequence[dict], scope: _Scope) -> int | None:
+def _forward_line(evidence: Sequence[dict], scope: Scope) -> int | None:
     """The student's innermost line in the forward traceback anomaly mode recorded for the op whose backward failed."""
     lines = [f.get("line") for f in evidence if isinstance(f.get("line"), int)]
     return lines[-1] if lines else None
 
 
-def _backward_target(code: str) -> str | None:
-    found = re.search(r"([A-Za-z_]\w*)(?:\.\w+\([^()]*\))*\s*\.backward\s*\(", code) or \
-        re.search(r"autograd\.backward\(\s*([A-Za-z_]\w*)", code)
-    return found.group(1) if found else None
-
-
-def _last_assignment(scope: _Scope, name: str) -> _Assign | None:
-    found = [a for a in scope.assigns if a.name == name and a.line <= scope.failing]
-    return found[-1] if found else None
-
-
-def _requires_grad_later(scope: _Scope, name: str) -> bool:
-    for line, call, _ in scope.calls:
-        func = call.func
-        if line <= scope.failing and isinstance(func, ast.Attribute) and func.attr == "requires_grad_" \
-                and isinstance(func.value, ast.Name) and func.value.id == name:
-            return True
-    return False
-
-
-def _factory(value: ast.expr | None) -> bool:
-    """Whether `value` creates a tensor (torch.tensor(...), torch.zeros(...)) without requires_grad=True."""
-    if not isinstance(value, ast.Call):
-        return False
-    func = value.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if name not in FACTORIES:
-        return False
-    return not any(k.arg == "requires_grad" and not (isinstance(k.value, ast.Constant) and not k.value.value)
-                   for k in value.keywords)
-
-
-def _graph_cut(value: ast.expr) -> str | None:
-    for node in _walk(value):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in GRAPH_CUTS:
-            return node.func.attr
-    return None
-
-
-def _reads_grad(value: ast.expr, name: str) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.value, ast.Name)
-               and n.value.id == name for n in _walk(value))
-
-
-def _is_backward(call: ast.Call) -> bool:
-    func = call.func
-    return isinstance(func, ast.Attribute) and func.attr == "backward"
-
-
-def _context_name(expr: ast.expr) -> str:
-    node = expr.func if isinstance(expr, ast.Call) else expr
-    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
-
-
-def _names_bound(target: ast.expr) -> Iterator[str]:
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _names_bound(element)
-
-
-def _names_read(value: ast.expr) -> set[str]:
-    return {n.id for n in _walk(value) if isinstance(n, ast.Name)}
-
-
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    for count, child in enumerate(ast.walk(node)):
-        if count > MAX_NODES:
-            return
-        yield child
-
-
-def _inside(line: int, node: ast.AST) -> bool:
-    return getattr(node, "lineno", 0) <= line <= (getattr(node, "end_lineno", 0) or 0)

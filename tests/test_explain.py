@@ -10,7 +10,8 @@ import pytest
 from conftest import SPAWNER
 from grader.config import load_settings
 from grader.exercise import exercise_files, load_exercise, parse_exercise
-from grader.explain import MAX_SOURCE, explain
+from grader.codescope import MAX_SOURCE
+from grader.explain import explain
 from grader.grade import grade_submission
 from grader.oracle import build_oracle
 from grader.report import render
