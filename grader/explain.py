@@ -47,6 +47,7 @@ def explain(info: dict, units: Sequence[Unit], evidence: Sequence[dict] = ()) ->
     if scope is None:
         return None
     code = str(frame.get("code", "")).strip()
+    evidence = [f for f in evidence if f.get("file") == frame.get("file")]  # lines of the failing file or cell only
     for test, handler in _HANDLERS:
         if test(kind, message, code):
             return handler(scope, message, code, evidence)
