@@ -138,3 +138,19 @@ def test_an_exercises_own_raises_mistake_wins_over_the_generic_explanation(tmp_p
                              spawner=SPAWNER, seeds=())
     assert grade.error.mistake == "forgot-create-graph"
     assert "create_graph=True" in grade.error.message and "no graph to go back through" not in grade.error.message
+
+
+def test_a_notebook_cell_is_explained_at_its_own_lines(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = ("def q_backward(a, b):\n    Q = 3 * a**3 - b**2\n    Q.backward()\n    return Q\n")
+    trying = "import torch\nx = torch.tensor([1.0, 2.0])\nwith torch.no_grad:\n    y = x * 2\n"
+    path = tmp_path / "hw.ipynb"
+    path.write_text(nbformat.writes(new_notebook(cells=[new_code_cell("import torch"), new_code_cell(trying),
+                                                        new_code_cell(answer)])), encoding="utf-8")
+    exercise = parse_exercise(exercise_files(SETTINGS.exercises_dir)["ex03"])
+    grade = grade_submission(exercise, read_submission(path), SETTINGS, seeds=SEEDS, spawner=SPAWNER)
+    assert "line 3" in grade.error.message and "Q.sum().backward()" in grade.error.message
+    note = next(n for n in grade.notes if n.startswith("cell 2 failed"))
+    assert "Line 3 writes `with torch.no_grad:`" in note and "Write `with torch.no_grad():`" in note
