@@ -10,6 +10,7 @@ explanation never scores a check.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -103,22 +104,32 @@ def _non_scalar(scope: Scope, message: str, code: str, evidence: Sequence[dict])
 def _backward_twice(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     loop = scope.loop_of_failing
     target = backward_target(code)
-    if loop is not None and any(inside(line, loop) and line == scope.failing for line, _, _ in
-                                scope.backward_calls()):
+    in_body = [line for line, _, _ in scope.backward_calls() if loop is not None and inside(line, loop)]
+    if loop is not None and min(in_body, default=None) == scope.failing:  # no earlier backward() in this pass
         names = scope.depends({target} if target else set())
         outside = [a for a in scope.before() if a.name in names and a.value is not None and not inside(a.line, loop)
-                   and a.line < loop.lineno and not factory(a.value)]
-        built = f"{outside[-1].name}, computed on line {outside[-1].line} before the loop" if outside else \
-            "a part of the graph built before the loop"
+                   and a.line < loop.lineno and not factory(a.value) and not isinstance(a.value, ast.Constant)]
+        hint = ("torch's hint (retain_graph=True) is wrong here: it silences the error but every step goes back "
+                "through the old graph again")
+        if not outside:
+            carried = [c for c in scope.before() if c.name in names and c.value is not None and inside(c.line, loop)
+                       and c.name in names_read(c.value)]
+            where = f" ({carried[0].name}, line {carried[0].line})" if carried else ""
+            return Explanation(
+                f"backward() on line {scope.failing} runs once per pass of the loop on line {loop.lineno}, and goes "
+                f"back through a graph an earlier pass built and freed: a value carried from one pass to the "
+                f"next{where} still holds it, like a running total of losses. Carry numbers, not graphs: add "
+                f"loss.item() to a running total, or .detach() the value you carry. {hint}.",
+                carried[0].line if carried else scope.failing)
+        cause = outside[-1]
         return Explanation(
             f"backward() on line {scope.failing} runs once per pass of the loop on line {loop.lineno}, but it goes "
-            f"back through {built}: the first pass freed that graph, so the second pass fails. The cause is "
-            f"line {outside[-1].line if outside else loop.lineno}. Move the forward computation into the loop, so "
-            f"each step builds a fresh graph from the current values. torch's hint (retain_graph=True) is wrong "
-            f"here: it silences the error but every step reuses the old graph and old values.",
-            outside[-1].line if outside else loop.lineno)
-    earlier = [line for line, _, _ in scope.backward_calls() if line < scope.failing]
-    first = earlier[0] if earlier else None
+            f"back through {cause.name}, computed on line {cause.line} before the loop: the first pass freed that "
+            f"graph, so the second pass fails. The cause is line {cause.line}. Move the forward computation into the "
+            f"loop, so each step builds a fresh graph from the current values. {hint}, with old values.", cause.line)
+    earlier = [(line, call) for line, call, _ in scope.backward_calls() if line < scope.failing]
+    same = [line for line, call in earlier if isinstance(call.func.value, ast.Name) and call.func.value.id == target]
+    first = (same or [line for line, _ in earlier] or [None])[0]
     if first is None:
         return Explanation(f"backward() on line {scope.failing} goes back through a graph an earlier backward() "
                            f"already freed. Pass retain_graph=True to every backward() through that graph except "

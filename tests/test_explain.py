@@ -154,3 +154,32 @@ def test_a_notebook_cell_is_explained_at_its_own_lines(tmp_path):
     assert "line 3" in grade.error.message and "Q.sum().backward()" in grade.error.message
     note = next(n for n in grade.notes if n.startswith("cell 2 failed"))
     assert "Line 3 writes `with torch.no_grad:`" in note and "Write `with torch.no_grad():`" in note
+
+
+TWICE = "Trying to backward through the graph a second time (or directly access saved tensors after they have " \
+        "already been freed)."
+LOOPS = textwrap.dedent("""\
+    import torch
+    def train(w, x, steps):
+        total = 0
+        for _ in range(steps):
+            loss = (x @ w).pow(2).mean()
+            total = total + loss
+            total.backward()
+        h = x @ w
+        for _ in range(steps):
+            out = (h * 2).sum()
+            out.backward()
+            out.backward()
+""")
+
+
+@pytest.mark.parametrize("failing, code, cause, words", [
+    (7, "total.backward()", 6, "Carry numbers, not graphs"),  # a running total carries every pass's graph
+    (11, "out.backward()", 8, "Move the forward computation into the loop"),  # h is computed once, before the loop
+    (12, "out.backward()", 11, "pass retain_graph=True there"),  # twice in one pass: the first call of this loop
+])
+def test_backward_twice_in_a_loop_is_told_apart_from_twice_on_purpose(failing, code, cause, words):
+    found = explain(_info(TWICE, failing, code), (Unit("s.py", LOOPS),))
+    assert found is not None and found.line == cause and words in found.text, found
+    assert ("retain_graph=True) is wrong here" in found.text) == (failing != 12)
