@@ -222,6 +222,17 @@ def _matmul(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> 
         f".shape of both to see.", scope.failing)
 
 
+def _elementwise(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
+    sizes = re.search(r"tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton dimension "
+                      r"(-?\d+)", message)
+    a, b, dim = sizes.groups() if sizes else ("?", "?", "?")
+    return Explanation(
+        f"Line {scope.failing} combines two tensors element by element, but along dimension {dim} one has {a} "
+        f"entries and the other {b}; torch can only stretch (broadcast) a dimension of size 1. Print the .shape of "
+        f"both: a wrong transpose, a missing .unsqueeze(), or a sum over the wrong dim (dim=0 vs dim=1) is the "
+        f"usual cause.", scope.failing)
+
+
 def _context(scope: Scope, message: str, code: str, evidence: Sequence[dict]) -> Explanation:
     name = re.search(r"torch\.(?:autograd\.)?(\w+)\s*:", code)
     called = name.group(1) if name else "no_grad"
@@ -263,6 +274,7 @@ _HANDLERS = (
     (lambda k, m, c: "Can't call numpy() on Tensor that requires grad" in m, _numpy),
     (lambda k, m, c: "floating point and complex dtype can require gradients" in m, _int_dtype),
     (lambda k, m, c: "shapes cannot be multiplied" in m or "size mismatch, got input" in m, _matmul),
+    (lambda k, m, c: "must match the size of tensor b" in m, _elementwise),
     (lambda k, m, c: ("context manager protocol" in m or m == "__enter__")
         and re.search(r"\btorch\.(autograd\.)?(" + "|".join(CONTEXTS) + r")\s*:", c) is not None, _context),
     (lambda k, m, c: "NoneType" in m and ".grad" in c, _none_grad),

@@ -183,3 +183,9 @@ def test_backward_twice_in_a_loop_is_told_apart_from_twice_on_purpose(failing, c
     found = explain(_info(TWICE, failing, code), (Unit("s.py", LOOPS),))
     assert found is not None and found.line == cause and words in found.text, found
     assert ("retain_graph=True) is wrong here" in found.text) == (failing != 12)
+
+
+def test_sizes_that_do_not_broadcast_are_named_with_their_dimension():
+    message = "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 0"
+    found = explain(_info(message, 2, "y = a + b"), (Unit("s.py", "def f(a, b):\n    y = a + b\n"),))
+    assert found is not None and found.line == 2 and "along dimension 0 one has 3 entries and the other 4" in found.text
