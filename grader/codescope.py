@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from .source import Unit
 
-MAX_SOURCE = 200_000  # characters of one file or cell the explainer reads; a longer one gets no explanation
+MAX_SOURCE = 100_000  # characters of one file or cell the explainer reads; a longer one gets no explanation
 MAX_NODES = 20_000  # AST nodes of the scope it walks
 
 FACTORIES = frozenset({"tensor", "zeros", "ones", "randn", "rand", "randint", "empty", "full", "arange", "linspace",
@@ -44,6 +44,7 @@ class Scope:
         self.calls: list[tuple[int, ast.Call, ast.AST | None]] = []  # (line, call, innermost loop)
         self.inplace: list[tuple[int, str, str, str]] = []  # (line, name, what it wrote, its out-of-place form)
         self.loop_of_failing: ast.AST | None = None
+        self._before: list[Assign] | None = None
         self._walk(node, None, False, [0])
 
     def _walk(self, node: ast.AST, loop: ast.AST | None, no_grad: bool, count: list[int]) -> None:
@@ -83,23 +84,26 @@ class Scope:
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 self._walk(child, loop, no_grad, count)
 
-    def before(self, line: int | None = None) -> list[Assign]:
+    def before(self) -> list[Assign]:
         """The assignments up to the failing line, and in a loop around it, those after it too (a later pass ran)."""
-        line = self.failing if line is None else line
-        loop = self.loop_of_failing
-        return [a for a in self.assigns if a.line <= line or loop is not None and inside(a.line, loop)]
+        if self._before is None:
+            loop = self.loop_of_failing
+            self._before = [a for a in self.assigns
+                            if a.line <= self.failing or loop is not None and inside(a.line, loop)]
+        return self._before
 
     def depends(self, names: set[str]) -> set[str]:
         """Every name the given ones were computed from, through the assignments before the failing line."""
+        reads: dict[str, set[str]] = {}
+        for a in self.before():
+            if a.value is not None:
+                reads.setdefault(a.name, set()).update(names_read(a.value))
         found, todo = set(names), list(names)
         while todo:
-            name = todo.pop()
-            for a in self.before():
-                if a.name == name and a.value is not None:
-                    for n in names_read(a.value):
-                        if n not in found:
-                            found.add(n)
-                            todo.append(n)
+            for n in reads.get(todo.pop(), ()):
+                if n not in found:
+                    found.add(n)
+                    todo.append(n)
         return found
 
     def backward_calls(self) -> list[tuple[int, ast.Call, ast.AST | None]]:

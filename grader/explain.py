@@ -11,6 +11,8 @@ explanation never scores a check.
 from __future__ import annotations
 
 import ast
+import functools
+import json
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -39,6 +41,12 @@ def explain(info: dict, units: Sequence[Unit], evidence: Sequence[dict] = ()) ->
     `evidence` is the forward traceback of the op whose backward failed (the child's anomaly-mode re-run), if any.
     None when the error is none of the classic ones or its line cannot be read.
     """
+    return _explain(json.dumps(info, sort_keys=True), tuple(units), json.dumps(list(evidence), sort_keys=True))
+
+
+@functools.lru_cache(maxsize=16)  # one exception is explained once for every check it fails: read the source once
+def _explain(described: str, units: tuple[Unit, ...], forward: str) -> Explanation | None:
+    info, evidence = json.loads(described), json.loads(forward)
     message, kind = str(info.get("message", "")), str(info.get("type", ""))
     frames = info.get("frames") or []
     if not frames:
