@@ -261,6 +261,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
         return
     guard = measures.Guard(restore=snapshot.restore, intact=snapshot.intact)
     _send(fd, {"kind": "loaded"})
+    reran = False
     for trial in plan.trials:
         args = build_inputs(exercise, trial.seed, built=built.take(trial.index))
         torch.manual_seed(trial.seed + 1)
@@ -281,9 +282,11 @@ def _run(plan: ChildPlan, fd: int) -> None:
         elapsed = _monotonic() - started
         snapshot.restore()  # may drop the submission's last reference to an object whose finalizer runs its code
         calls = _count(engine)
-        if error is not None and anomaly.wanted(error, elapsed, plan.limits.timeout_s / (4 * len(plan.trials))):
+        if error is not None and not reran and anomaly.wanted(error, elapsed,
+                                                              plan.limits.timeout_s / (4 * len(plan.trials))):
             error["forward"] = anomaly.forward_frames(_again(plan, function, trial, built), files)
             snapshot.restore()
+            reran = True  # once: the first failing trial is the one the report explains
         message: dict = {"kind": "trial", "index": trial.index, "seconds": round(elapsed, 6)}
         if watch.active:
             message["rules"] = watch.report(args, versions)
