@@ -15,7 +15,7 @@ from .exercise import Check, Exercise
 from .inputs import Trial, make_trials, pack_built
 from .result import CheckResult, Grade, GradeError
 from .sandbox.protocol import SANDBOX_NOTE
-from .source import Submission, units_for
+from .source import Submission, Unit, units_for
 
 if TYPE_CHECKING:
     from .diagnose import Finding
@@ -131,12 +131,12 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
     run = read_run(raw, limits, trials=len(trials))
     shutil.rmtree(pending.plan.workdir, ignore_errors=True)  # the launcher removes it too, unless it was killed
     slow = dict.fromkeys(note for e in expected for note in e.notes)  # each overrunning mistake once, in order
-    notes = tuple(slow) + submission.notes + tuple(_cell_notes(run, exercise.contract.function))
+    notes = tuple(slow) + submission.notes + tuple(_cell_notes(run, exercise.contract.function, pending.plan.units))
     output = run.output[: limits.output_limit_kb << 10]
     base.update(sandbox=_sandbox_level(run), output=output, seconds=run.seconds,
                 output_truncated=run.output_bytes > len(output.encode()))
     try:
-        error, cut_short, outcomes = _interpret(run, exercise, trials, settings)
+        error, cut_short, outcomes = _interpret(run, exercise, trials, settings, units=pending.plan.units)
         by_hand = _audit_by_hand(pending)
         rerun = next((m for m in run.messages if m["kind"] == "loaded" and m.get("freeform")), None)
         dims = _allowed_dims(exercise, rerun.get("dims") or {}) if rerun and pending.plan.notebook_dims else {}
@@ -146,7 +146,8 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
 
         def score(outcomes: list[Outcome]) -> tuple[CheckResult, ...]:
             return enforce(tuple(score_check(check, exercise, trials, expected, outcomes, settings, cut_short,
-                                             by_hand=by_hand) for check in exercise.checks), broken)
+                                             by_hand=by_hand, units=pending.plan.units)
+                                 for check in exercise.checks), broken)
 
         if rerun is not None:
             return _grade_rerun(pending, run, expected, score, dims, error=error, cut_short=cut_short, notes=notes,
@@ -178,7 +179,7 @@ def _grade_rerun(pending: Pending, run: Any, expected: list, score: Any, dims: d
     rerun = collect(run.messages, len(trials), whole_run=pending.plan.count_whole_run)
     first_run = {m["cell"] for m in run.messages if m["kind"] == "cell_error" and "trial" not in m}
     failed = failed_cell_notes(rerun, trials, expected, first_run, describe=lambda info: _exception_error(
-        info, exercise.contract.function, at_import=True).message)
+        info, exercise.contract.function, at_import=True, units=pending.plan.units).message)
     checks, note = grade_rerun(exercise, trials, rerun, dims, score=score, outcome=Outcome)
     if checks is None:
         error = error or cut_short or GradeError("missing", f"{note}: nothing could be graded")
@@ -208,7 +209,7 @@ def _sandbox_level(run: Any) -> str:
     return levels[0] if levels else "unknown (the child ended before reporting it)"
 
 
-def _cell_notes(run: Any, function: str) -> list[str]:
+def _cell_notes(run: Any, function: str, units: tuple[Unit, ...] = ()) -> list[str]:
     """What the child reported along the way: notebook cells that failed, libraries stubbed out."""
     notes = []
     for message in run.messages:
@@ -217,7 +218,7 @@ def _cell_notes(run: Any, function: str) -> list[str]:
             if info["kind"] == "syntax":
                 text = _syntax_text(info)
             else:
-                text = _exception_error(info, function, at_import=True).message
+                text = _exception_error(info, function, at_import=True, units=units).message
             notes.append(f"cell {message['cell']} failed and was skipped; later cells ran anyway: {text}")
         elif message["kind"] == "note" and not message["text"].startswith(SANDBOX_NOTE):
             notes.append(message["text"])
@@ -235,18 +236,21 @@ def _all_failed(exercise: Exercise, error: GradeError) -> tuple[CheckResult, ...
         return mistake is not None and (not mistake.checks or check.name in mistake.checks)
 
     return tuple(CheckResult(name=c.name, kind=c.kind, passed=False, score=0.0, max_score=c.points,
-                             diagnosis=mistake.diagnosis if mine(c) else error.kind,  # type: ignore[union-attr]
+                             diagnosis=mistake.diagnosis if mine(c) else error.diagnosis or error.kind,  # type: ignore[union-attr]
                              message=f"not graded: {error.message}", mistake=error.mistake if mine(c) else None,
                              hidden=c.hidden)
                  for c in exercise.checks)
 
 
-def _raised(info: dict, exercise: Exercise, *, at_import: bool, check: str | None = None) -> GradeError:
-    """The error for an exception, told as the exercise's `raises` mistake when it matches one."""
+def _raised(info: dict, exercise: Exercise, *, at_import: bool, check: str | None = None,
+            units: tuple[Unit, ...] = ()) -> GradeError:
+    """The error for an exception, told as the exercise's `raises` mistake when it matches one (which wins over the
+    generic explanation of grader.explain)."""
     from .feedback import raised_mistake
 
-    error = _exception_error(info, exercise.contract.function, at_import=at_import)
     mistake = raised_mistake(exercise, info, check)
+    error = _exception_error(info, exercise.contract.function, at_import=at_import,
+                             units=units if mistake is None else ())
     if mistake is None:
         return error
     full = f"{info['type']}: {info['message']}" if info["message"] else info["type"]
@@ -256,7 +260,10 @@ def _raised(info: dict, exercise: Exercise, *, at_import: bool, check: str | Non
     return dataclasses.replace(error, message=f"{text}\n{mistake.message}", mistake=mistake.id)
 
 
-def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeError:
+def _exception_error(info: dict, function: str, *, at_import: bool, units: tuple[Unit, ...] = ()) -> GradeError:
+    """The error for an exception: torch's words, the student's line, and (grader.explain) the cause and the fix."""
+    from .explain import explain
+
     text = f"{info['type']}: {info['message']}" if info["message"] else info["type"]
     kind = "memory" if info["type"] == "MemoryError" or any(h in info["message"] for h in MEMORY_HINTS) else \
         "exception"
@@ -272,12 +279,15 @@ def _exception_error(info: dict, function: str, *, at_import: bool) -> GradeErro
         hint = f" -- {function}() still holds the starter's placeholder: replace the raise with your answer"
     elif kind == "memory":
         hint = " -- the submission ran out of memory: look for tensors far larger than the inputs"
+    explained = explain(info, units, info.get("forward") or ()) if kind == "exception" and units else None
+    if explained is not None:
+        hint = f"\n{explained.text}"
     return GradeError(kind, f"{text} ({where}){hint}", frame["line"] if frame else None,
-                      frame["code"] if frame else None)
+                      frame["code"] if frame else None, diagnosis=explained.diagnosis if explained else None)
 
 
-def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
-               settings: Settings) -> tuple[GradeError | None, GradeError | None, list[Outcome]]:
+def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...], settings: Settings, *,
+               units: tuple[Unit, ...] = ()) -> tuple[GradeError | None, GradeError | None, list[Outcome]]:
     """Per-trial outcomes, the submission-level error (the first problem), and why the run ended early, if it did."""
     function = exercise.contract.function
     outcomes = [Outcome() for _ in trials]
@@ -298,13 +308,13 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...],
                 error = GradeError("missing", f"the file does not define {function}(); it defines {defined}. "
                                    f"Define it with this signature: {exercise.contract.signature}")
             else:
-                error = _raised(info, exercise, at_import=True)
+                error = _raised(info, exercise, at_import=True, units=units)
         elif message["kind"] == "trial":
             if message.get("freeform"):  # a notebook's re-run: its states are judged by grader.states
                 reruns += 1
             elif "exception" in message:
                 outcomes[message["index"]] = Outcome(exception=message["exception"])
-                error = error or _raised(message["exception"], exercise, at_import=False)
+                error = error or _raised(message["exception"], exercise, at_import=False, units=units)
             else:
                 outcomes[message["index"]] = Outcome(values=message["values"],
                                                       autograd_calls=message["autograd_calls"])
@@ -368,17 +378,20 @@ def _ignores_inputs(check: Check, expectations: list, outcomes: list[Outcome]) -
 
 def score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
                 outcomes: list[Outcome], settings: Settings, cut_short: GradeError | None, *,
-                by_hand: Finding | None = None) -> CheckResult:
-    """Score one check, in the exercise author's words where the check gives a hint, and hidden if it says so."""
+                by_hand: Finding | None = None, units: tuple[Unit, ...] = ()) -> CheckResult:
+    """Score one check, in the exercise author's words where the check gives a hint, and hidden if it says so.
+
+    `units` is the submission's code, which grader.explain reads to explain an exception (never to score it).
+    """
     from .feedback import finish
 
     return finish(check, _score_check(check, exercise, trials, expectations, outcomes, settings, cut_short,
-                                      by_hand=by_hand))
+                                      by_hand=by_hand, units=units))
 
 
 def _score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], expectations: list,
                  outcomes: list[Outcome], settings: Settings, cut_short: GradeError | None, *,
-                 by_hand: Finding | None = None) -> CheckResult:
+                 by_hand: Finding | None = None, units: tuple[Unit, ...] = ()) -> CheckResult:
     """A check passes only when it passes on every trial; the first failing trial explains it.
 
     `by_hand` is grader.byhand's finding on the source, which fails a no_autograd check whatever the run counted.
@@ -392,9 +405,10 @@ def _score_check(check: Check, exercise: Exercise, trials: tuple[Trial, ...], ex
         return CheckResult(**fail, diagnosis=by_hand.code, message=by_hand.message)
     for trial, expected, outcome in zip(trials, expectations, outcomes):
         if outcome.exception is not None:
-            err = _raised(outcome.exception, exercise, at_import=False, check=check.name)
+            err = _raised(outcome.exception, exercise, at_import=False, check=check.name, units=units)
             mistake = next((m for m in exercise.mistakes if m.id == err.mistake), None)
-            return CheckResult(**fail, diagnosis=mistake.diagnosis if mistake else err.kind, message=err.message,
+            diagnosis = mistake.diagnosis if mistake else err.diagnosis or err.kind
+            return CheckResult(**fail, diagnosis=diagnosis, message=err.message,
                                trial=trial.label, mistake=err.mistake)
         if outcome.values is None:
             cause = cut_short or GradeError("crash", "the run ended early")

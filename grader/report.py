@@ -34,7 +34,8 @@ def render(grade: Grade, *, colour: bool = False) -> str:
             lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}  {_paint(HIDDEN_NOTE, 'dim', colour)}")
             continue
         lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}{_paint(tag, 'yellow', colour)}")
-        if not check.passed and check.message and check.diagnosis != (grade.error.kind if grade.error else None):
+        if not check.passed and check.message and check.diagnosis not in (
+                (grade.error.kind, grade.error.diagnosis) if grade.error else (None,)):
             for paragraph in check.message.split("\n"):
                 lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
             if check.trial:

@@ -52,6 +52,7 @@ class GradeError:
     line: int | None = None
     code: str | None = None
     mistake: str | None = None  # the id of the exercise's `raises` mistake the exception matched
+    diagnosis: str | None = None  # the diagnosis its checks take in place of the kind, when its cause is known
 
     def __post_init__(self) -> None:
         _set(self, "message", cut(self.message))

@@ -27,7 +27,7 @@ from ..contract import INSTANCE
 from ..exercise import Exercise
 from ..inputs import Trial, build_inputs
 from ..source import Unit
-from . import measures, observe
+from . import anomaly, measures, observe
 from .built import BuiltInputs
 from .confine import confine
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
@@ -261,6 +261,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
         return
     guard = measures.Guard(restore=snapshot.restore, intact=snapshot.intact)
     _send(fd, {"kind": "loaded"})
+    reran = False
     for trial in plan.trials:
         args = build_inputs(exercise, trial.seed, built=built.take(trial.index))
         torch.manual_seed(trial.seed + 1)
@@ -281,6 +282,11 @@ def _run(plan: ChildPlan, fd: int) -> None:
         elapsed = _monotonic() - started
         snapshot.restore()  # may drop the submission's last reference to an object whose finalizer runs its code
         calls = _count(engine)
+        if error is not None and not reran and anomaly.wanted(error, elapsed,
+                                                              plan.limits.timeout_s / (4 * len(plan.trials))):
+            error["forward"] = anomaly.forward_frames(_again(plan, function, trial, built), files)
+            snapshot.restore()
+            reran = True  # once: the first failing trial is the one the report explains
         message: dict = {"kind": "trial", "index": trial.index, "seconds": round(elapsed, 6)}
         if watch.active:
             message["rules"] = watch.report(args, versions)
@@ -297,6 +303,17 @@ def _run(plan: ChildPlan, fd: int) -> None:
             message.update(watch.uncounted(lambda: _measured(engine, calls, probes or exercise.measures, measure)))
         _send(fd, message)
     _send(fd, {"kind": "done"})
+
+
+def _again(plan: ChildPlan, function: Any, trial: Trial, built: BuiltInputs) -> Callable[[], Any]:
+    """The trial's call once more, from fresh inputs: for grader.sandbox.anomaly to find an in-place error's line."""
+    def call() -> Any:
+        args = build_inputs(plan.exercise, trial.seed, built=built.take(trial.index))
+        again, _ = measures.prepare(function, plan.exercise.contract, trial.seed)
+        torch.manual_seed(trial.seed + 1)
+        return again(*args.values())
+
+    return call
 
 
 def _measured(engine: _CountingEngine, calls: int, probes: dict, measure: Callable[[], dict]) -> dict:

@@ -135,7 +135,9 @@ def check_exception(obj: Any) -> None:
     _text(obj, "message")
     frames = obj.get("frames")
     _need(_is(frames, list) and len(frames) <= MAX_FRAMES, "exception frames")
-    for f in frames:
+    forward = obj.get("forward", [])  # grader.sandbox.anomaly: where the op whose backward failed was called
+    _need(_is(forward, list) and len(forward) <= MAX_FRAMES, "forward frames")
+    for f in (*frames, *forward):
         _need(_is(f, dict) and _is(f.get("line"), int) and _is(f.get("code"), str) and _is(f.get("function"), str)
               and _is(f.get("file", ""), str), "exception frame")
 
