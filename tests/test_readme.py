@@ -183,6 +183,7 @@ EXPECTED: dict[str, Callable[[Path, subprocess.CompletedProcess], None]] = {
     "grade batch submissions/": _first_batch,
     "grade batch submissions/ --exercises ex01,ex03 --workers 2": _second_batch,
     "grade batch submissions/ --force": _forced_batch,
+    "grade batch submissions/ --force --cluster local:2": _forced_batch,
     "grade export --format csv": _csv,
     "grade export --format canvas --canvas-assignment 'HW3 Autograd' --canvas-id 4711 -o canvas.csv": _canvas,
     "grade export --format json": _json,

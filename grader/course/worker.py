@@ -8,11 +8,15 @@ gradebook stores, never a pickled object. Only the client writes the gradebook.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import gc
 import hashlib
 import json
+import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +27,6 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 from .. import __version__
-from ..config import Settings
 from ..errors import UsageError
 from ..export import grade_to_dict
 from ..grade import conclude, prepare, ungraded
@@ -42,7 +45,7 @@ class CoursePack:
     """What a worker needs to grade a batch: the exercise files' bytes, the settings and the client's seed base."""
 
     files: tuple[tuple[str, bytes], ...]  # path relative to the course folder ("exercises/ex03_x.yaml") -> bytes
-    settings: Settings  # the client's; its folders are moved to where the worker unpacks the files
+    settings: Any  # grader.config.Settings: the client's; its folders are moved to where the worker unpacks the files
     exercise_ids: tuple[str, ...]
     seed_base: int  # drawn by the client and stored in its gradebook: every worker computes the same hidden seeds
     hide: tuple[str, ...]  # the client's class and gradebook folders: hidden too where a worker shares its machine
@@ -81,7 +84,12 @@ class WarmLaunchers(WorkerPlugin):
         # Runs on the worker's event loop, in its main thread, before it takes any task: the zygote is killed when
         # the thread that forked it ends (PR_SET_PDEATHSIG), so it must not be forked from a passing thread.
         warm_up()
-        self._zygote = Zygote()
+        hooks = gc.callbacks[:]  # Dask's own (its GC diagnostics) would run, and fail, in every child of the zygote
+        gc.callbacks.clear()
+        try:
+            self._zygote = Zygote()
+        finally:
+            gc.callbacks[:] = hooks
         self._launchers = Launchers(self._zygote, max(1, worker.state.nthreads))
         self._free: queue.SimpleQueue[Spawner] = queue.SimpleQueue()
         for spawner in self._launchers.spawners:
@@ -94,6 +102,9 @@ class WarmLaunchers(WorkerPlugin):
         self._zygote.close()
         for _, folder in self._courses.values():
             shutil.rmtree(folder, ignore_errors=True)
+        # Unloading torch as the worker process exits takes seconds under load, long enough for a LocalCluster's
+        # nanny to give up and kill it: once everything else has run at exit, end the process (as `grade` does).
+        atexit.register(_exit_now)
 
     def course(self, pack: CoursePack) -> Course:
         """The pack's course, unpacked and loaded once per worker."""
@@ -175,3 +186,12 @@ def grade_job(pack: CoursePack, job: ShippedJob) -> str:
         raise UsageError("this Dask worker has no warm launchers (the autograd-grader plugin is not registered)")
     grade = plugin.grade(pack, job)
     return json.dumps({"grade": grade_to_dict(grade), "wall_seconds": time.monotonic() - started})
+
+
+def _exit_now() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
