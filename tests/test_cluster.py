@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -19,6 +20,7 @@ from grader.cli import main
 
 needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                                 reason="the [dask] extra is not installed (pip install -e '.[dask]')")
+distributed = importlib.import_module("distributed") if importlib.util.find_spec("distributed") else None
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
@@ -204,3 +206,35 @@ def test_a_cluster_address_that_cannot_be_one_is_refused_before_any_work(tmp_pat
                                      "--cluster", address])
     assert done.exit_code == 2 and says in done.output
     assert not (tmp_path / "book.sqlite").exists()
+
+
+@needs_dask
+def test_a_job_that_outlives_its_retries_is_stored_as_a_crash_and_a_grader_fault_is_raised(tmp_path) -> None:
+    from grader.config import load_settings
+    from grader.course.batch import Course
+    from grader.course.cluster import _landed
+    from grader.course.gradebook import Gradebook
+    from grader.course.roster import read_roster
+
+    class Lost:  # a finished future as the client sees it after the scheduler gave up on the job
+        status = "error"
+
+        def __init__(self, error: BaseException) -> None:
+            self._error = error
+
+        def exception(self) -> BaseException:
+            return self._error
+
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "ex03.py").write_text("x = 1\n", encoding="utf-8")
+    roster = read_roster(tmp_path, ["ex03"], ("ex03",))
+    course = Course(load_settings(REPO / "config.yaml"), ("ex03",), 5000)
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        died = distributed.KilledWorker(("autograd-grade-x", 0), None, 2)
+        done = _landed(Lost(died), roster.jobs[0], course, book, roster.folder, distributed)
+        assert (done.grade.error.kind, done.grade.score) == ("crash", 0.0)
+        assert "died while grading it" in done.grade.error.message
+        assert done.grade.submission == "alice/ex03.py"
+        assert book.fingerprints()[("alice", "ex03")] == course.stamp(roster.jobs[0]).fingerprint
+        with pytest.raises(ZeroDivisionError):
+            _landed(Lost(ZeroDivisionError()), roster.jobs[0], course, book, roster.folder, distributed)

@@ -60,7 +60,8 @@ gradebook_option = click.option("--gradebook", type=UserPath(dir_okay=False), de
               help="Comma-separated exercises to grade, e.g. ex01,ex03; a student with no file for one gets a zero "
                    "with the reason (default: every exercise anyone in the class answered).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Submissions graded at once (default: the number of cores).")
+              help="Submissions graded at once (default: the number of cores). With --cluster, each Dask worker "
+                   "thread grades one at a time instead.")
 @click.option("--force", is_flag=True, help="Regrade everything, including submissions graded before and unchanged.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=None, help="Seconds per submission.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=16), default=None, help="Megabytes per submission.")

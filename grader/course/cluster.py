@@ -136,8 +136,8 @@ def _landed(future: Any, job: Job, course: Course, gradebook: Gradebook, root: P
         error = future.exception()
         if not isinstance(error, distributed.KilledWorker):
             raise error  # a fault of the grader on the worker, not of the submission
-        reason = (f"the Dask worker grading it died {RETRIES + 1} times (killed, or out of memory): each time the "
-                  f"job was given to another worker, then it was given up")
+        reason = ("every Dask worker given this submission died while grading it (killed, or out of memory); "
+                  "the scheduler gave up on it after its allowed-failures")
         grade = ungraded(course.exercises[job.exercise], GradeError("crash", reason),
                          submission=str(job.files[0]) if job.files else "")
         return store(job, grade, course, gradebook, root=root, wall_seconds=0.0)
