@@ -4,7 +4,8 @@ The class is bench_batch.py's: 200 ex03 submissions mixing correct, wrong, crash
 runs twice, as `grade batch` in its own process: once on a 2-student class, which is start-up alone (torch import
 and warm-up; for the cluster also the scheduler, two worker processes and their warm-up), then on the whole class.
 Printed per way: the whole command's wall time, the steady rate (the extra submissions over the extra time), the
-per-submission cost against the local pool, and a projection for a 10,000-student class at 2 workers and per worker.
+per-submission cost against the local pool, and a projection for 10,000 submissions (10,000 students, one exercise
+each) at 2 workers and at W times as many.
 
 Run from the repository root with the [dask] extra installed:  python bench/bench_cluster.py [--students 200]
 """
@@ -64,11 +65,11 @@ def main() -> None:
                   f"submissions/s), of which start-up {start['wall']:.1f} s; steady {rate:.1f} submissions/s "
                   f"({rate / WORKERS:.1f} per worker); per submission (median, timeouts excluded) "
                   f"{whole['per_job'] * 1000:.0f} ms from job to grade on its worker, child run "
-                  f"{whole['child'] * 1000:.0f} ms; {PROJECTED} students: {hours * 60:.1f} min at {WORKERS} workers")
+                  f"{whole['child'] * 1000:.0f} ms; {PROJECTED} submissions: {hours * 60:.1f} min at {WORKERS} workers")
         local, cluster = steady["local pool"], steady["cluster local:2"]
         print(f"cluster cost per submission against the local pool, steady: {(1 / cluster - 1 / local) * 1000:.1f} ms "
-              f"of wall time at {WORKERS} workers; {PROJECTED} students on W machines like this one's 2 workers: "
-              f"about {PROJECTED / cluster / 60:.1f} / W min plus start-up")
+              f"of wall time at {WORKERS} workers; {PROJECTED} submissions on W times as many workers: about "
+              f"{PROJECTED / cluster / 60:.1f} / W min plus start-up")
 
 
 if __name__ == "__main__":
