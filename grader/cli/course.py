@@ -113,7 +113,7 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
 
     With a cluster, each Dask worker warms up and forks its own zygote; this process only reads and stores.
     """
-    from contextlib import nullcontext
+    from contextlib import ExitStack
 
     if cluster is None:
         from ..sandbox.spawner import warm_up
@@ -125,13 +125,16 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
     from ..report import class_summary
     from ..sandbox.pool import Launchers, Zygote
 
-    if cluster is not None:
-        from ..course.cluster import open_cluster, run_on_cluster
-
-        place = open_cluster(cluster)  # entered before the gradebook: a bad address leaves it untouched
     book_path.parent.mkdir(parents=True, exist_ok=True)
-    with (Zygote() if cluster is None else nullcontext()) as zygote, \
-            (nullcontext() if cluster is None else place) as client, Gradebook(book_path) as book:
+    with ExitStack() as stack:
+        if cluster is None:
+            zygote, client = stack.enter_context(Zygote()), None
+        else:
+            from ..course.cluster import open_cluster, run_on_cluster, worker_count
+
+            client = stack.enter_context(open_cluster(cluster))  # before the gradebook: a bad address leaves it be
+            click.echo(f"on the Dask cluster {cluster}: {worker_count(client)} worker(s)")
+        book = stack.enter_context(Gradebook(book_path))
         course = Course(settings, roster.exercises, seed_base(book),
                         hide=(roster.folder.resolve(), book_path.resolve().parent))
         todo = to_grade(roster.jobs, book, course, force=force)
@@ -139,7 +142,7 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         if unchanged:
             click.echo(f"{unchanged} submission(s) unchanged since they were graded: kept (--force regrades them)")
         progress = Progress(total=len(todo), terminal=sys.stderr.isatty())
-        launchers = Launchers(zygote, min(workers, max(len(todo), 1))) if cluster is None else None
+        launchers = Launchers(zygote, min(workers, max(len(todo), 1))) if client is None else None
         try:
             graded = (run_batch(todo, course, launchers, book, root=roster.folder) if launchers is not None
                       else run_on_cluster(todo, course, client, book, root=roster.folder))

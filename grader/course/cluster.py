@@ -71,6 +71,11 @@ def open_cluster(address: str) -> Iterator[Any]:
         yield client
 
 
+def worker_count(client: Any) -> int:
+    """The workers the scheduler knows now (more may join while the batch runs)."""
+    return len(client.scheduler_info()["workers"])
+
+
 def course_pack(course: Course) -> Any:
     """The course as the workers receive it: its exercises folder and fixtures file as bytes, and its settings."""
     from .worker import CoursePack
