@@ -126,7 +126,13 @@ def test_cluster_batch_stores_the_same_gradebook_as_a_local_batch(course_class, 
 
 
 @needs_dask
-def test_a_worker_killed_mid_batch_costs_only_its_jobs_in_flight(course_class, local_grades, cluster) -> None:
+def test_a_worker_killed_mid_batch_costs_only_its_jobs_in_flight(course_class, local_grades, cluster,
+                                                                monkeypatch) -> None:
+    import grader.course.cluster
+
+    # a window of 3 jobs at the scheduler, far smaller than the class: refilled as grades land
+    monkeypatch.setattr(grader.course.cluster, "MIN_AHEAD", 3)
+    monkeypatch.setattr(grader.course.cluster, "AHEAD_PER_THREAD", 1)
     from grader.config import load_settings
     from grader.course.batch import Course, seed_base
     from grader.course.cluster import run_on_cluster

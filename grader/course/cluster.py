@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from .roster import Job
 INSTALL = "pip install 'autograd-grader[dask]'"
 RETRIES = 2  # a job whose worker died is run this many more times (scheduler allowed-failures), then is a crash
 CONNECT_TIMEOUT_S = 20
+MIN_AHEAD, AHEAD_PER_THREAD = 64, 4  # jobs sent ahead of the grades received: enough to keep every worker busy
 _LOCAL = re.compile(r"local:(\d+)")
 
 
@@ -114,23 +116,34 @@ def run_on_cluster(jobs: list[Job], course: Course, client: Any, gradebook: Grad
     client.register_plugin(WarmLaunchers())  # warms each worker (and any that joins later) before its first job
     [pack] = client.scatter([course_pack(course)], broadcast=True)
     batch = uuid.uuid4().hex[:12]
+    queue = deque(enumerate(jobs))
     pending: dict[Any, Job] = {}
-    try:
-        for index, job in enumerate(jobs):
+    landing = distributed.as_completed()
+
+    def submit_more() -> Iterator[Graded]:
+        """Keep a bounded window of jobs at the scheduler: a class's files are read as they are needed."""
+        ahead = max(MIN_AHEAD, AHEAD_PER_THREAD * sum(client.nthreads().values()))
+        while queue and len(pending) < ahead:
+            index, job = queue.popleft()
             if not job.files:  # nothing to run: stored at once, as the local pool does
                 reason = GradeError("no_submission", absent_reason(job, root))
                 yield store(job, ungraded(course.exercises[job.exercise], reason), course, gradebook, root=root,
                             wall_seconds=0.0)
                 continue
-            # One key group for the batch, so the scheduler queues jobs and hands a worker only what it can run now:
-            # a worker that dies then takes only its running jobs with it.
+            # One key group for the batch, so the scheduler queues jobs and hands a worker only what it can start
+            # now: a worker that dies then takes only those with it.
             future = client.submit(grade_job, pack, shipped(job, root), key=(f"autograd-grade-{batch}", index),
                                    pure=False)
             pending[future] = job
-        for future in distributed.as_completed(list(pending)):
+            landing.add(future)
+
+    try:
+        yield from submit_more()
+        for future in landing:
             job = pending.pop(future)
             yield _landed(future, job, course, gradebook, root, distributed)
             future.release()
+            yield from submit_more()
     finally:
         client.cancel(list(pending))
 
