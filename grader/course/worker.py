@@ -27,6 +27,7 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 from .. import __version__
+from ..config import Settings
 from ..errors import UsageError
 from ..export import grade_to_dict
 from ..grade import conclude, prepare, ungraded
@@ -45,7 +46,7 @@ class CoursePack:
     """What a worker needs to grade a batch: the exercise files' bytes, the settings and the client's seed base."""
 
     files: tuple[tuple[str, bytes], ...]  # path relative to the course folder ("exercises/ex03_x.yaml") -> bytes
-    settings: Any  # grader.config.Settings: the client's; its folders are moved to where the worker unpacks the files
+    settings: Settings  # the client's; its folders are moved to where the worker unpacks the files
     exercise_ids: tuple[str, ...]
     seed_base: int  # drawn by the client and stored in its gradebook: every worker computes the same hidden seeds
     hide: tuple[str, ...]  # the client's class and gradebook folders: hidden too where a worker shares its machine
@@ -53,8 +54,7 @@ class CoursePack:
 
     @property
     def digest(self) -> str:
-        digest = hashlib.sha256(repr((self.exercise_ids, self.seed_base, self.hide, self.settings.limits,
-                                      self.settings.rtol, self.settings.atol, self.settings.hidden_trials,
+        digest = hashlib.sha256(repr((self.exercise_ids, self.seed_base, self.hide, self.settings,
                                       self.grader_version)).encode())
         for name, data in self.files:
             digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
@@ -76,9 +76,6 @@ class WarmLaunchers(WorkerPlugin):
 
     name = PLUGIN
     idempotent = True  # registering again (a later batch) must not fork a zygote from a worker that read a course
-
-    def __init__(self) -> None:
-        self.version = __version__
 
     def setup(self, worker: Any) -> None:
         # Runs on the worker's event loop, in its main thread, before it takes any task: the zygote is killed when
@@ -123,12 +120,14 @@ class WarmLaunchers(WorkerPlugin):
     def grade(self, pack: CoursePack, job: ShippedJob) -> Grade:
         """Grade one job on a free launcher of this worker (a launcher its submission killed is replaced)."""
         course = self.course(pack)
-        spawner = self._free.get()
+        held = [self._free.get()]  # the launcher this job uses; _grade_files puts a replacement in its place
         try:
-            grade, spawner = _grade_files(course, job, spawner, self)
+            return _grade_files(course, job, held, self)
+        except BaseException:
+            held[0] = self.replace(held[0])  # a job cut short may leave its launcher mid-run: never reuse it
+            raise
         finally:
-            self._free.put(spawner)
-        return grade
+            self._free.put(held[0])
 
     def replace(self, spawner: Spawner) -> Spawner:
         with self._lock:
@@ -155,27 +154,26 @@ def _unpack(pack: CoursePack) -> tuple[Course, Path]:
     return Course(settings, pack.exercise_ids, pack.seed_base, hide=hide), folder
 
 
-def _grade_files(course: Course, job: ShippedJob, spawner: Spawner,
-                 plugin: WarmLaunchers) -> tuple[Grade, Spawner]:
-    """The job's files tried in order, as grader.course.batch.run_batch tries them; the launcher left to use next."""
+def _grade_files(course: Course, job: ShippedJob, held: list[Spawner], plugin: WarmLaunchers) -> Grade:
+    """The job's files tried in order, as grader.course.batch.run_batch tries them, on the launcher held[0]."""
     exercise = course.exercises[job.exercise]
     for name, data in job.files:
         if isinstance(data, str):  # the client could not read it: as a file deleted since the folder was read
-            return ungraded(exercise, GradeError("crash", data), submission=name), spawner
+            return ungraded(exercise, GradeError("crash", data), submission=name)
         pending = prepare(exercise, parse_submission(Path(name), data), course.settings,
                           seeds=course.seeds[job.exercise], hide=course.hide)
         if isinstance(pending, Grade):
-            return pending, spawner
-        spawner.start(pending.plan)
+            return pending
+        held[0].start(pending.plan)
         expected = plugin.expected(course, pending)  # while the child runs
-        raw = spawner.wait()
+        raw = held[0].wait()
         if raw.lost is not None:
-            spawner = plugin.replace(spawner)
+            held[0] = plugin.replace(held[0])
         grade = conclude(pending, raw, course.oracle(job.exercise), expected)
         named = Path(name).stem.lower() == job.exercise.lower()
         if not (grade.error is not None and grade.error.kind == "missing" and not named):
-            return grade, spawner
-    return ungraded(exercise, GradeError("no_submission", job.absent)), spawner
+            return grade
+    return ungraded(exercise, GradeError("no_submission", job.absent))
 
 
 def grade_job(pack: CoursePack, job: ShippedJob) -> str:
