@@ -93,6 +93,8 @@ class WarmLaunchers(WorkerPlugin):
             self._free.put(spawner)
         self._lock = threading.Lock()  # the zygote's socket, the unpacked courses and the oracles' caches
         self._courses: dict[str, tuple[Course, Path]] = {}
+        # Unpacked under the worker's own scratch folder, which Dask purges when a worker died without cleaning up
+        self._space = str(worker.local_directory)
 
     def teardown(self, worker: Any) -> None:
         self._launchers.close()
@@ -114,7 +116,7 @@ class WarmLaunchers(WorkerPlugin):
                 while len(self._courses) >= KEPT_COURSES:
                     _, folder = self._courses.pop(next(iter(self._courses)))
                     shutil.rmtree(folder, ignore_errors=True)
-                self._courses[digest] = _unpack(pack)
+                self._courses[digest] = _unpack(pack, self._space)
             return self._courses[digest][0]
 
     def grade(self, pack: CoursePack, job: ShippedJob) -> Grade:
@@ -138,8 +140,8 @@ class WarmLaunchers(WorkerPlugin):
             return course.expected(pending)
 
 
-def _unpack(pack: CoursePack) -> tuple[Course, Path]:
-    folder = Path(tempfile.mkdtemp(prefix="grader-course-"))
+def _unpack(pack: CoursePack, space: str) -> tuple[Course, Path]:
+    folder = Path(tempfile.mkdtemp(prefix="grader-course-", dir=space))
     for name, data in pack.files:
         target = (folder / name).resolve()
         if folder.resolve() not in target.parents:
@@ -150,7 +152,8 @@ def _unpack(pack: CoursePack) -> tuple[Course, Path]:
     fixtures = folder / "fixtures.py" if pack.settings.fixtures is not None else None
     settings = dataclasses.replace(pack.settings, root=folder, exercises_dir=folder / "exercises",
                                    solutions_dir=folder / "solutions", fixtures=fixtures)
-    hide = (folder, *(Path(p) for p in pack.hide if Path(p).is_dir()))
+    # The worker's whole scratch folder too: Dask may spill task data there, the course's references among them
+    hide = (folder, Path(space), *(Path(p) for p in pack.hide if Path(p).is_dir()))
     return Course(settings, pack.exercise_ids, pack.seed_base, hide=hide), folder
 
 
