@@ -63,6 +63,11 @@ def read_submission(path: Path) -> Submission:
         raise SubmissionNotFound(f"{path}: no such file") from None
     except OSError as exc:
         raise SubmissionNotFound(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse_submission(path, raw)
+
+
+def parse_submission(path: Path, raw: bytes) -> Submission:
+    """A submission from its bytes, read elsewhere (a grading machine without the class folder); `path` names it."""
     digest = hashlib.sha256(raw).hexdigest()
     display = path.name
     limit = MAX_SOURCE_BYTES * (10 if path.suffix == ".ipynb" else 1)  # notebooks carry their stored outputs

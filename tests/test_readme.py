@@ -8,6 +8,7 @@ stop with exit code 2 and write nothing, least of all into the package.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shlex
@@ -185,6 +186,7 @@ EXPECTED: dict[str, Callable[[Path, subprocess.CompletedProcess], None]] = {
     "grade batch submissions/": _first_batch,
     "grade batch submissions/ --exercises ex01,ex03 --workers 2": _second_batch,
     "grade batch submissions/ --force": _forced_batch,
+    "grade batch submissions/ --force --cluster local:2": _forced_batch,
     "grade export --format csv": _csv,
     "grade export --format canvas --canvas-assignment 'HW3 Autograd' --canvas-id 4711 -o canvas.csv": _canvas,
     "grade export --format json": _json,
@@ -203,6 +205,8 @@ def test_every_readme_command_is_known_here():
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_command_works_as_printed(course, command):
+    if "--cluster" in command and importlib.util.find_spec("distributed") is None:
+        pytest.skip("the [dask] extra is not installed (pip install -e '.[test,dask]')")
     folder, done = course
     result = done[command]
     assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])

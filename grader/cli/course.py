@@ -60,14 +60,19 @@ gradebook_option = click.option("--gradebook", type=UserPath(dir_okay=False), de
               help="Comma-separated exercises to grade, e.g. ex01,ex03; a student with no file for one gets a zero "
                    "with the reason (default: every exercise anyone in the class answered).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Submissions graded at once (default: the number of cores).")
+              help="Submissions graded at once (default: the number of cores). With --cluster, each Dask worker "
+                   "thread grades one at a time instead.")
 @click.option("--force", is_flag=True, help="Regrade everything, including submissions graded before and unchanged.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=None, help="Seconds per submission.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=16), default=None, help="Megabytes per submission.")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster: tcp://scheduler:8786, or local:N for N worker processes here "
+                   "(needs pip install 'autograd-grader[dask]'; see docs/scale.md).")
 @gradebook_option
 @config_option
 def batch_command(submissions: Path, exercises: str | None, workers: int | None, force: bool,
-                  timeout_s: float | None, memory_mb: int | None, gradebook: Path | None, config: Path | None) -> None:
+                  timeout_s: float | None, memory_mb: int | None, cluster: str | None, gradebook: Path | None,
+                  config: Path | None) -> None:
     """Grade a class: SUBMISSIONS holds one folder per student (the folder name is the student id).
 
     Grades are stored in the gradebook as they land; run again after a crash and it goes on where it stopped,
@@ -86,7 +91,7 @@ def batch_command(submissions: Path, exercises: str | None, workers: int | None,
         click.echo(f"{len(roster.students)} students, {len(roster.jobs)} submissions over {len(roster.exercises)} "
                    f"exercise(s) ({', '.join(roster.exercises)}); gradebook {book_path}")
         summary = _grade_class(roster, settings, book_path, selected=exercises is not None, workers=workers,
-                               force=force)
+                               force=force, cluster=cluster)
     except GraderError as error:
         _fail(error)
         return
@@ -103,11 +108,17 @@ def _echo_ignored(ignored: tuple[str, ...], shown: int = 10) -> None:
 
 
 def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: int,  # noqa: ANN001
-                 force: bool) -> str:
-    """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded."""
-    from ..sandbox.spawner import warm_up
+                 force: bool, cluster: str | None = None) -> str:
+    """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded.
 
-    warm_up()  # imports torch and runs autograd and an optimizer step once, for every launcher forked later
+    With a cluster, each Dask worker warms up and forks its own zygote; this process only reads and stores.
+    """
+    from contextlib import ExitStack
+
+    if cluster is None:
+        from ..sandbox.spawner import warm_up
+
+        warm_up()  # imports torch and runs autograd and an optimizer step once, for every launcher forked later
     from ..course.batch import Course, run_batch, seed_base, to_grade
     from ..course.gradebook import Gradebook
     from ..course.progress import Progress
@@ -115,7 +126,15 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
     from ..sandbox.pool import Launchers, Zygote
 
     book_path.parent.mkdir(parents=True, exist_ok=True)
-    with Zygote() as zygote, Gradebook(book_path) as book:
+    with ExitStack() as stack:
+        if cluster is None:
+            zygote, client = stack.enter_context(Zygote()), None
+        else:
+            from ..course.cluster import open_cluster, run_on_cluster, worker_count
+
+            client = stack.enter_context(open_cluster(cluster))  # before the gradebook: a bad address leaves it be
+            click.echo(f"on the Dask cluster {cluster}: {worker_count(client)} worker(s)")
+        book = stack.enter_context(Gradebook(book_path))
         course = Course(settings, roster.exercises, seed_base(book),
                         hide=(roster.folder.resolve(), book_path.resolve().parent))
         todo = to_grade(roster.jobs, book, course, force=force)
@@ -123,15 +142,18 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         if unchanged:
             click.echo(f"{unchanged} submission(s) unchanged since they were graded: kept (--force regrades them)")
         progress = Progress(total=len(todo), terminal=sys.stderr.isatty())
-        launchers = Launchers(zygote, min(workers, max(len(todo), 1)))
+        launchers = Launchers(zygote, min(workers, max(len(todo), 1))) if client is None else None
         try:
-            for done in run_batch(todo, course, launchers, book, root=roster.folder):
+            graded = (run_batch(todo, course, launchers, book, root=roster.folder) if launchers is not None
+                      else run_on_cluster(todo, course, client, book, root=roster.folder))
+            for done in graded:
                 error = done.grade.error
                 line = progress.update(problem=error is not None and error.kind != "no_submission")
                 if line:
                     click.echo(line, nl=False, err=True)
         finally:
-            launchers.close()
+            if launchers is not None:
+                launchers.close()
         assigned = tuple(sorted({*(roster.exercises if selected else book.answered()), *(book.assigned() or ())}))
         book.set_meta("exercises", json.dumps(assigned))
         results = book.results(exercises=assigned)

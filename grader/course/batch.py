@@ -44,6 +44,7 @@ class Course:
     def __init__(self, settings: Settings, exercise_ids: tuple[str, ...], seed_base: int, *,
                  hide: tuple[Path, ...] = ()) -> None:
         self.settings, self.hide = settings, tuple(p for p in hide if _hideable(p))
+        self.seed_base = seed_base
         self.exercises: dict[str, Exercise] = {e: load_exercise(settings.exercises_dir, e, settings)
                                                  for e in exercise_ids}
         self.seeds = {e: tuple(seed_base + i for i in range(self._hidden_count(x)))
@@ -126,12 +127,7 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
     deadlines: dict[Any, float] = {}
 
     def finish(job: Job, grade: Grade, started: float) -> Graded:
-        files = [_shown(p, root) for p in job.files]
-        if grade.submission:
-            grade = dataclasses.replace(grade, submission=_shown(Path(grade.submission), root))
-        done = Graded(job, grade, time.monotonic() - started)
-        gradebook.record(job.student, grade, files=files, stamp=course.stamp(job), wall_seconds=done.wall_seconds)
-        return done
+        return store(job, grade, course, gradebook, root=root, wall_seconds=time.monotonic() - started)
 
     def begin(spawner: Any, job: Job, index: int, started: float) -> Graded | None:
         """Start the job's file `index` on the launcher, or return its grade when nothing needs to run."""
@@ -183,6 +179,16 @@ def run_batch(jobs: list[Job], course: Course, launchers: Launchers, gradebook: 
     finally:
         for attempt in busy.values():  # interrupted: the launchers' children die with them
             shutil.rmtree(attempt.pending.plan.workdir, ignore_errors=True)
+
+
+def store(job: Job, grade: Grade, course: Course, gradebook: Gradebook, *, root: Path,
+          wall_seconds: float) -> Graded:
+    """Record one job's grade in one transaction, its files and submission shown relative to the class folder."""
+    files = [_shown(p, root) for p in job.files]
+    if grade.submission:
+        grade = dataclasses.replace(grade, submission=_shown(Path(grade.submission), root))
+    gradebook.record(job.student, grade, files=files, stamp=course.stamp(job), wall_seconds=wall_seconds)
+    return Graded(job, grade, wall_seconds)
 
 
 def _lost_run(reason: str) -> Any:
