@@ -62,3 +62,28 @@ def test_a_launcher_that_stops_answering_is_overdue_and_one_that_answers_is_read
         assert stuck not in launchers.spawners and fresh in launchers.spawners
     finally:
         launchers.close()
+
+
+def test_a_fresh_zygote_holds_nothing_of_the_process_that_started_it(tmp_path: Path, monkeypatch) -> None:
+    """Zygote.fresh (a Dask worker's): its children hold nothing of the memory of the process that started it."""
+    import sys
+    import types
+
+    probe = ("import os, sys\nprint('marker', '_held_by_the_starter' in sys.modules)\n"
+             "print('dask env', os.environ.get('DASK_SCHEDULER_ADDRESS'))\n")
+    monkeypatch.setitem(sys.modules, "_held_by_the_starter", types.ModuleType("_held_by_the_starter"))
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://10.0.0.1:8786")
+    outputs = {}
+    for name, make in (("forked", Zygote), ("fresh", Zygote.fresh)):
+        zygote = make()
+        launchers = Launchers(zygote, 1)
+        try:
+            spawner = launchers.spawners[0]
+            spawner.start(_plan(tmp_path, probe))
+            outputs[name] = spawner.wait().output.decode()
+        finally:
+            launchers.close()
+            zygote.close()
+    assert "marker True" in outputs["forked"]  # a fork copies the starter's memory: the test can fail
+    assert "marker False" in outputs["fresh"], outputs["fresh"]
+    assert all("dask env None" in text for text in outputs.values())  # the child's environment is its own anyway

@@ -1,7 +1,8 @@
 """The Dask worker's side of `grade batch --cluster`: warm launchers kept by a worker plugin, one job graded per task.
 
-The plugin imports torch, warms autograd and forks the clean zygote when the worker starts, before any course or
-submission reaches it; the launchers it forks so hold no exercise in memory, as in the local pool. A task receives
+The plugin starts a clean zygote (a new interpreter that imports torch and warms autograd) when the worker starts,
+before any course or submission reaches it; the launchers it forks so hold no exercise, and nothing of the
+worker's Dask state, in memory. A task receives
 plain data (the course's files once, then a student's file bytes) and returns the grade as JSON text: what the
 gradebook stores, never a pickled object. Only the client writes the gradebook.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
-import gc
 import hashlib
 import json
 import os
@@ -72,7 +72,7 @@ class ShippedJob:
 
 
 class WarmLaunchers(WorkerPlugin):
-    """Per Dask worker: a zygote forked right after the warm-up, and one warm launcher per worker thread."""
+    """Per Dask worker: a zygote started as a new interpreter, and one warm launcher per worker thread."""
 
     name = PLUGIN
     idempotent = True  # registering again (a later batch) must not fork a zygote from a worker that read a course
@@ -81,12 +81,7 @@ class WarmLaunchers(WorkerPlugin):
         # Runs on the worker's event loop, in its main thread, before it takes any task: the zygote is killed when
         # the thread that forked it ends (PR_SET_PDEATHSIG), so it must not be forked from a passing thread.
         warm_up()
-        hooks = gc.callbacks[:]  # Dask's own (its GC diagnostics) would run, and fail, in every child of the zygote
-        gc.callbacks.clear()
-        try:
-            self._zygote = Zygote()
-        finally:
-            gc.callbacks[:] = hooks
+        self._zygote = Zygote.fresh()  # a new interpreter: a fork would copy the worker's Dask state to students
         self._launchers = Launchers(self._zygote, max(1, worker.state.nthreads))
         self._free: queue.SimpleQueue[Spawner] = queue.SimpleQueue()
         for spawner in self._launchers.spawners:

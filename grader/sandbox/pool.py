@@ -14,6 +14,7 @@ import select
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -36,12 +37,29 @@ class Zygote:
             ours.close()
             code = 0
             try:
-                _serve(theirs, parent)
+                serve(theirs, parent)
             except BaseException:  # noqa: BLE001 - never unwind into the grader's code in a forked copy
                 code = 1
             os._exit(code)
         theirs.close()
-        self.pid, self._socket = pid, ours
+        self.pid, self._socket, self._process = pid, ours, None
+
+    @classmethod
+    def fresh(cls) -> Zygote:
+        """A zygote in a new interpreter rather than a fork: for a process whose memory must not reach students.
+
+        A Dask worker is connected to its scheduler before it can start a zygote; a fork would copy the scheduler's
+        address, the worker's configuration and any credentials into every child. The new interpreter imports
+        torch and warms up on its own (a second or two, once per worker), with no DASK_ variable in its environment.
+        """
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = {key: value for key, value in os.environ.items() if not key.startswith("DASK_")}
+        process = subprocess.Popen([sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
+                                   pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
+        theirs.close()
+        zygote = cls.__new__(cls)
+        zygote.pid, zygote._socket, zygote._process = process.pid, ours, process
+        return zygote
 
     def spawner(self) -> Spawner:
         """A new launcher, ready for plans."""
@@ -61,6 +79,9 @@ class Zygote:
 
     def close(self) -> None:
         self._socket.close()
+        if self._process is not None:
+            self._process.wait()
+            return
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
@@ -73,7 +94,7 @@ class Zygote:
         self.close()
 
 
-def _serve(sock: socket.socket, parent: int) -> None:
+def serve(sock: socket.socket, parent: int) -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the grading process
     if os.getppid() != parent:
         return
