@@ -45,14 +45,15 @@ def make_class(folder: Path, students: int) -> list[tuple[str, int]]:
     return [(kind, count) for count, (_, kind, _) in zip(counts, MIX)]
 
 
-def run(folder: Path, book: Path, workers: int) -> dict[str, float]:
-    grade = [sys.executable, "-m", "grader", "batch", str(folder), "--gradebook", str(book),
-             "--workers", str(workers), "--timeout", str(TIMEOUT_S)]
+def run(folder: Path, book: Path, how: list[str]) -> dict[str, float]:
+    """`grade batch` on `folder` with the options `how` (e.g. --workers 2): wall time and per-submission medians."""
+    grade = [sys.executable, "-m", "grader", "batch", str(folder), "--gradebook", str(book), "--timeout",
+             str(TIMEOUT_S), *how]
     start = time.perf_counter()
     done = subprocess.run(grade, cwd=ROOT, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"grade batch failed ({done.returncode}): {done.stderr[-800:]}")
+        raise SystemExit(f"grade batch {' '.join(how)} failed ({done.returncode}): {done.stderr[-800:]}")
     rows = sqlite3.connect(book).execute("SELECT wall_seconds, seconds, error_kind FROM grades").fetchall()
     finished = [(w, s) for w, s, kind in rows if kind != "timeout"]
     return {"wall": wall, "count": len(rows), "per_job": statistics.median(w for w, _ in finished),
@@ -69,7 +70,7 @@ def main() -> None:
         mix = make_class(folder, args.students)
         print(f"{args.students} ex03 submissions: " + ", ".join(f"{count} {kind}" for kind, count in mix))
         for workers in (1, 2):
-            figures = run(folder, Path(tmp) / f"gradebook-{workers}.sqlite", workers)
+            figures = run(folder, Path(tmp) / f"gradebook-{workers}.sqlite", ["--workers", str(workers)])
             assert figures["count"] == args.students, figures
             print(f"workers={workers}: {figures['wall']:.2f} s for the whole command, "
                   f"{args.students / figures['wall']:.1f} submissions/s; per submission (median, timeouts "

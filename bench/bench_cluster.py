@@ -13,34 +13,16 @@ Run from the repository root with the [dask] extra installed:  python bench/benc
 from __future__ import annotations
 
 import argparse
-import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import ROOT, TIMEOUT_S, make_class  # noqa: E402 - a script beside this one
+from bench_batch import make_class, run  # noqa: E402 - a script beside this one
 
 WAYS = {"local pool": ["--workers", "2"], "cluster local:2": ["--cluster", "local:2"]}
 WORKERS = 2
 PROJECTED = 10_000
-
-
-def run(folder: Path, book: Path, how: list[str]) -> dict[str, float]:
-    grade = [sys.executable, "-m", "grader", "batch", str(folder), "--gradebook", str(book), "--timeout",
-             str(TIMEOUT_S), *how]
-    start = time.perf_counter()
-    done = subprocess.run(grade, cwd=ROOT, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"grade batch {' '.join(how)} failed ({done.returncode}): {done.stderr[-800:]}")
-    rows = sqlite3.connect(book).execute("SELECT wall_seconds, seconds, error_kind FROM grades").fetchall()
-    finished = [(w, s) for w, s, kind in rows if kind != "timeout"]
-    return {"wall": wall, "count": len(rows), "per_job": statistics.median(w for w, _ in finished),
-            "child": statistics.median(s for _, s in finished)}
 
 
 def main() -> None:
