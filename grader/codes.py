@@ -5,7 +5,8 @@ from __future__ import annotations
 DIAGNOSES: dict[str, str] = {
     "accumulated": "k times the expected gradient for a whole k >= 2: backward() ran k times without clearing .grad",
     "sign": "the expected value with the opposite sign",
-    "scaled": "the expected value times a constant factor, e.g. a forgotten mean or a missing 2",
+    "scaled": "the expected value multiplied or divided by a constant factor, e.g. a sum where a mean is due, or a "
+              "mean where none is",
     "summed": "a single number equal to the sum of the expected tensor, e.g. summed over examples",
     "shape": "a tensor of the wrong shape",
     "transposed": "the transpose of the expected matrix",

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from .context import read_context
 from .diagnose import Finding, missing_grad, show, tensor_mismatch, unexpected_grad
 from .exercise import Check, Exercise, Mistake
 from .kinds import kind_mismatch
@@ -114,7 +115,8 @@ def _values(check: Check, exercise: Exercise, label: str, expected: Any, actual:
     # only a value check on an input can find it unchanged; a gradient equal to the input's values is no such sign
     original = as_tensor(before[name]) if not grad and name in before and name in exercise.input_names else None
     return tensor_mismatch(label, want, got, rtol=rtol, atol=atol, grad=grad, backward_calls=backward_calls,
-                           original=original if isinstance(original, torch.Tensor) else None)
+                           original=original if isinstance(original, torch.Tensor) else None,
+                           context=read_context(exercise, before))
 
 
 def _flag(check: Check, expected: Any, actual: Any, field: str, code: str) -> Finding | None:

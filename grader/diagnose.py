@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .context import Context
+
 MAX_SHOWN = 6
 
 
@@ -64,11 +66,12 @@ def _nice(c: float) -> bool:
 
 def tensor_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, *, rtol: float, atol: float,
                     grad: bool = False, original: torch.Tensor | None = None,
-                    backward_calls: int | None = None) -> Finding | None:
+                    backward_calls: int | None = None, context: Context | None = None) -> Finding | None:
     """None when the tensors agree; otherwise the likeliest explanation, naming `label`.
 
     `backward_calls` is how many times the student's run called autograd, when known: a gradient k times too
-    large is only called accumulated when autograd ran at least twice."""
+    large is only called accumulated when autograd ran at least twice. `context` says which causes of a constant
+    factor exist in the exercise (grader.context); without it, none beyond a constant in the formula is named."""
     if close(actual, expected, rtol, atol):
         return None
     if actual.shape != expected.shape:
@@ -107,8 +110,52 @@ def tensor_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, *,
     if abs(c) < 1e-6:
         return Finding("value", f"{seen}.\nEverything is zero: the value was cleared (zero_()) before it was read, "
                        f"or computed from a detached copy.")
-    return Finding("scaled", f"{seen}.\nEvery element is {c:.4g}x the expected value: a constant factor is off, "
-                   f"such as a forgotten mean (divide by n), a missing 2 from a square, or a wrong learning rate.")
+    return scaled(seen, c, context or Context())
+
+
+def _whole(x: float) -> int | None:
+    k = round(x)
+    return k if k >= 2 and abs(x - k) < 1e-3 * k else None
+
+
+def _causes(direction: str, k: int | None, context: Context) -> list[str]:
+    """The causes of a factor k (multiplied or divided) that exist in this exercise, likeliest first."""
+    causes = []
+    sized = k is not None and k in context.sizes
+    twice = k is not None and next((m for m in sorted(context.sizes) if m * m == k), None)
+    if direction == "divided" and sized and not context.averages:
+        causes.append(f"a mean where this exercise takes none: .mean() divides the result, and every gradient "
+                      f"through it, by the number of elements, {k} here; use .sum() (or backward() with a gradient "
+                      f"of ones) where the exercise sums")
+    elif direction == "divided" and sized:
+        causes.append(f"averaging twice: the exercise takes one mean, and dividing once more by n = {k} (a .mean() "
+                      f"and a '/ n', or two .mean() calls) shrinks the result {k}-fold")
+    elif direction == "divided" and twice:
+        causes.append(f"dividing by n = {twice} twice (n * n = {k}): one division, or one mean, is too many")
+    elif direction == "multiplied" and sized and context.averages:
+        causes.append(f"a sum where the exercise takes a mean: divide by n = {k} (use .mean(), or "
+                      f"reduction='mean', the default)")
+    if context.squares and k == 2:
+        causes.append("a missing 2 from the derivative of a square (d/dx x**2 = 2x)" if direction == "divided"
+                      else "the 2 from the derivative of a square counted twice")
+    if context.learning_rate:
+        causes.append(f"the learning rate {context.learning_rate} left out or applied twice")
+    if not causes:
+        causes.append("a constant in the formula: compare each coefficient with the exercise")
+    return causes
+
+
+def scaled(seen: str, c: float, context: Context) -> Finding:
+    """Explain a result that is c times the expected one, by direction and by what this exercise holds."""
+    size = abs(c)
+    direction = "divided" if size < 1 else "multiplied"
+    k = _whole(1 / size) if size < 1 else _whole(size)
+    flipped = " and its sign flipped" if c < 0 else ""
+    amount = f"by {k}" if k is not None else f"by about {1 / size if size < 1 else size:.4g}"
+    causes = _causes(direction, k, context)
+    likely = causes[0] if len(causes) == 1 else "; or ".join(causes)
+    return Finding("scaled", f"{seen}.\nEvery element is {c:.4g}x the expected value: the result was {direction} "
+                   f"{amount}{flipped} somewhere. Likely cause: {likely}.")
 
 
 def _shape_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, rtol: float, atol: float) -> Finding:
@@ -127,8 +174,32 @@ def _shape_mismatch(label: str, expected: torch.Tensor, actual: torch.Tensor, rt
     if actual.numel() == expected.numel() and close(actual.reshape(expected.shape), expected, rtol, atol):
         return Finding("shape", f"{seen}.\nThe right values in the wrong shape: keep the shape "
                        f"{tuple(expected.shape)} (avoid flatten/view/squeeze on the way).")
+    broadcast = _broadcast(expected, actual, rtol, atol)
+    if broadcast is not None:
+        return Finding("shape", f"{seen}.\n{broadcast}")
     return Finding("shape", f"{seen}.\nExpected shape {tuple(expected.shape)} but got {tuple(actual.shape)}: check "
                    f"which dimensions are reduced, broadcast or indexed.")
+
+
+def _broadcast(expected: torch.Tensor, actual: torch.Tensor, rtol: float, atol: float) -> str | None:
+    """Why `actual` has the shape of `expected` broadcast against itself with a 1 inserted, e.g. (n, 1) - (n,)."""
+    want = tuple(expected.shape)
+    for at in range(len(want) + 1):
+        column = want[:at] + (1,) + want[at:]
+        try:
+            spread = tuple(torch.broadcast_shapes(column, want))
+        except RuntimeError:
+            continue
+        if spread != tuple(actual.shape) or spread == want:
+            continue
+        diagonal = ""
+        if actual.dim() == 2 and close(torch.diagonal(actual), expected.reshape(-1), rtol, atol):
+            diagonal = " Its diagonal holds the expected values: the other elements pair every row with every column."
+        return (f"Broadcasting: a tensor of shape {column} combined with one of shape {want} (for example "
+                f"y_pred of shape {column} minus y of shape {want}) broadcasts to {spread} instead of "
+                f"raising an error.{diagonal} Make both operands shape {want} before you combine them: remove the "
+                f"extra dimension with .squeeze({at}) on the one of shape {column}.")
+    return None
 
 
 def _transposed(seen: str) -> Finding:

@@ -16,6 +16,8 @@ from .exercise import Contract
 PLURALS = {"tensor": "tensors", "sequence": "lists", "str": "strings", "dict": "dicts", "module": "modules",
            "optimizer": "optimizers", "none": "None values", "bool": "bools", "subclass": "tensor subclasses"}
 
+NUMPY_SCALARS = frozenset({"float64", "float32", "float16", "int64", "int32", "bool_"})
+
 
 def kind_of(node: Any) -> str | None:
     """The kind two values must share, or None where none can be told (nothing came back, a probe failed).
@@ -63,6 +65,10 @@ def describe(node: Any) -> str:
         return f"an nn.Module ({node.get('cls')})"
     if kind == "optimizer":
         return f"a torch.optim optimizer ({node.get('cls')})"
+    if kind == "object:ndarray":
+        return "a numpy array"
+    if kind is not None and kind.startswith("object:") and kind.split(":", 1)[1] in NUMPY_SCALARS:
+        return f"a numpy {kind.split(':', 1)[1]}"
     if kind == "sequence":
         items = node["items"]
         if not items:
@@ -116,6 +122,11 @@ def _advice(label: str, want: Any, got: Any, contract: Contract) -> str:
             return "return one tensor, not a list of them (torch.stack joins tensors of one shape)"
         if actual == "sequence":
             return f"return the tensor {label} itself, not {label}.tolist()"
+        if actual in ("object:ndarray", "object:generic") or actual.startswith("object:") and \
+                actual.split(":", 1)[1] in NUMPY_SCALARS:
+            return (f"return the tensor {label} itself, not {label}.detach().numpy() or a numpy array: numpy "
+                    f"arrays carry no grad_fn and no gradient; keep every step in torch (torch.exp, torch.sum, "
+                    f"...) and return the tensor")
     if expected == "number" and actual == "tensor":
         return f"turn the one-element tensor into a Python number with .item() ({label}.item())"
     if expected == "sequence" and actual == "sequence":  # a list of tensors where a list of numbers is expected

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "grader"
 FOUNDATION = {"errors", "codes", "schema", "config", "yamlfile", "contract", "inputspec", "exercise", "fixtures",
               "inputs", "source", "notebook", "starter", "result", "export", "ruleset"}
 PIPELINE = {"oracle", "deadline", "compare", "kinds", "diagnose", "byhand", "grade", "states", "report", "feedback",
-            "validate", "measured", "rules", "explain", "codescope"}
+            "validate", "measured", "rules", "explain", "codescope", "context"}
 RANKS = {"foundation": 0, "sandbox": 1, "pipeline": 2, "exports": 3, "course": 4, "platforms": 4, "cli": 5}
 
 
