@@ -9,7 +9,7 @@ import torch
 from .context import read_context
 from .diagnose import Finding, missing_grad, show, tensor_mismatch, unexpected_grad
 from .exercise import Check, Exercise, Mistake
-from .kinds import kind_mismatch
+from .kinds import kind_mismatch, kind_of
 from .measured import ABSENT, judge_finite, judge_measured, measurement
 from .sandbox.observe import PLAIN_DTYPES
 
@@ -91,7 +91,13 @@ def _tensor_fields(label: str, node: Any) -> dict | Finding:
     if isinstance(node, dict) and node.get("t") == "tensor" and not node.get("subclass"):
         return node
     what = as_tensor(node)
-    return Finding("value", f"{label}: expected a tensor, got {what if isinstance(what, str) else show(what)}.")
+    kind = kind_of(node)
+    instead = (f" Keep {label} the tensor itself, not {label}.item() or float({label}): a Python number has no "
+               f"gradient." if kind == "number" else
+               f" Keep {label} the tensor itself, not {label}.detach().numpy(): a numpy array has no gradient."
+               if kind == "object:ndarray" else "")
+    return Finding("value", f"{label}: expected a tensor, got {what if isinstance(what, str) else show(what)}."
+                   f"{instead}")
 
 
 def _values(check: Check, exercise: Exercise, label: str, expected: Any, actual: Any, before: dict,

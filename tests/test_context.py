@@ -145,3 +145,10 @@ def test_causes_only_where_they_exist():
     assert "multiplied by 4" in summed.message and "a sum where the exercise takes a mean" in summed.message
     negative = tensor_mismatch("g", want, want * -2, rtol=1e-5, atol=1e-8)
     assert "multiplied by 2 and its sign flipped" in negative.message
+
+
+def test_a_number_or_array_where_a_tensor_is_read_says_to_keep_the_tensor():
+    from grader.compare import _tensor_fields
+    assert _tensor_fields("y", 23.08).message == ("y: expected a tensor, got 23.08. Keep y the tensor itself, not "
+                                                  "y.item() or float(y): a Python number has no gradient.")
+    assert "not y.detach().numpy()" in _tensor_fields("y", {"t": "object", "cls": "ndarray"}).message
