@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -490,3 +491,68 @@ def test_nothing_is_written_into_the_grader_package(runner, tmp_path, monkeypatc
     started = runner.invoke(main, ["start", "ex03"])
     assert started.exit_code == 2 and "inside the grader package" in started.stderr
     assert files() == before
+
+
+# ---------------------------------------------------------------------------------------- the student-facing CLI
+
+
+def test_outside_any_course_the_message_says_to_run_grade_from_the_course_folder(runner, tmp_path, monkeypatch):
+    """An installed grader ships no course: the student ran grade in the wrong folder, not a bad exercises_dir."""
+    monkeypatch.setattr("grader.config.package_root", lambda: tmp_path / "site-packages")
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(tmp_path / "home")
+    for command in (["ex03"], ["list"], ["show", "ex03"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, result.output
+        assert "Run grade from your course folder (the one that holds config.yaml and exercises/)" in result.stderr
+        assert "set exercises_dir" not in result.stderr and "site-packages" not in result.stderr
+
+
+def test_start_notebook_next_to_the_py_says_which_file_grade_grades(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SOLUTION, tmp_path / "ex03.py")
+    started = runner.invoke(main, ["start", "ex03", "--notebook", "--config", str(CONFIG)])
+    assert started.exit_code == 0, started.output
+    assert "note: ex03.py is here too; 'grade ex03' grades whichever of the two you changed last" in started.stdout
+    notebook, script = tmp_path / "ex03.ipynb", tmp_path / "ex03.py"
+    for newer, older, status in ((notebook, script, "error"), (script, notebook, "passed")):
+        stamp = older.stat().st_mtime_ns
+        os.utime(newer, ns=(stamp + 10**9, stamp + 10**9))
+        result = runner.invoke(main, ["ex03", "--format", "json", *FAST])
+        assert (f"both {older.name} and {newer.name} are here; grading {newer.name}, the one changed last"
+                in result.stderr), result.stderr
+        report = _json(result)
+        assert report["submission"].endswith(newer.name) and report["status"] == status
+
+
+@pytest.mark.parametrize("name", ["ex3.py", "Ex03.py", "ex03 (1).py", "ex03-copy.ipynb"])
+def test_a_misnamed_file_gets_did_you_mean(runner, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SOLUTION, tmp_path / name)
+    shutil.copy(SOLUTION, tmp_path / "ex04 (1).py")  # another exercise's file is never suggested
+    result = runner.invoke(main, ["ex03", *FAST])
+    assert result.exit_code != 0
+    assert f"but there is '{name}': did you mean it?" in result.stderr, result.stderr
+    assert "ex04" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["ex03.py", "Ex3 (1).py"])
+def test_a_file_name_is_understood_as_its_exercise_and_that_file(runner, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    shutil.copy(SOLUTION, tmp_path / "sub" / name)
+    result = runner.invoke(main, [f"sub/{name}", "--format", "json", *FAST])
+    assert result.exit_code == 0, result.output
+    report = _json(result)
+    assert report["exercise"] == "ex03" and report["status"] == "passed" and report["submission"].endswith(name)
+    unknown = runner.invoke(main, ["answer.py", *FAST])
+    assert unknown.exit_code == 2 and "which exercise does answer.py answer? Name it first" in unknown.stderr
+
+
+def test_help_lists_the_student_commands_apart_from_the_instructor_ones(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    students, instructors = result.stdout.split("Commands for students:")[1].split("Commands for instructors:")
+    assert {line.split()[0] for line in students.strip().splitlines()} == {"run", "list", "show", "start"}
+    assert {"batch", "bundle", "check-exercises", "init"} <= {line.split()[0] for line in
+                                                              instructors.strip().splitlines()}

@@ -13,6 +13,7 @@ import click
 
 from ..errors import GraderError
 from .app import UserPath, _fail, _settings, config_option, main
+from .locate import SUFFIXES, choose_submission, exercise_of, other_format
 
 FORMATS = ("text", "json", "classroom", "gradescope", "junit")
 SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the document: exit 0 when grading worked
@@ -40,9 +41,15 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
     from ..exercise import exercise_files, load_exercise
     from ..grade import grade_submission, hidden_seeds
     from ..platforms.stored import load_stored
-    from ..source import find_submission, read_submission
+    from ..source import read_submission
 
     try:
+        if submission is None and Path(exercise_id).suffix.lower() in SUFFIXES:  # grade ex03.py: ex03, that file
+            submission = Path(exercise_id).expanduser()
+            exercise_id = exercise_of(submission.name) or ""
+            if not exercise_id:
+                raise UsageError(f"which exercise does {submission.name} answer? Name it first: "
+                                 f"grade ex03 {submission}")
         settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
         every = exercise_id == "all"
         if every and not submission:
@@ -60,7 +67,9 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
         with Spawner() as spawner:
             for each in ids:
                 exercise = load_exercise(settings.exercises_dir, each, settings)
-                path = submission if submission else find_submission(exercise.id, Path.cwd())
+                path, note = (submission, "") if submission else choose_submission(exercise.id, Path.cwd())
+                if note:
+                    click.echo(note, err=True)
                 source = read_submission(path)
                 count = hidden if hidden is not None else (
                     exercise.hidden_trials if exercise.hidden_trials is not None else settings.hidden_trials)
@@ -215,3 +224,6 @@ def start_command(exercise_id: str, notebook: bool, force: bool, config: Path | 
         return
     what = f"class {exercise.contract.function}" if exercise.contract.base else f"{exercise.contract.function}()"
     click.echo(f"wrote {target.name}: define {what}, then run: grade {exercise.id}")
+    note = other_format(exercise.id, target.parent, target)
+    if note:
+        click.echo(note)
