@@ -134,7 +134,8 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
     notes = tuple(slow) + submission.notes + tuple(_cell_notes(run, exercise.contract.function, pending.plan.units))
     output = run.output[: limits.output_limit_kb << 10]
     base.update(sandbox=_sandbox_level(run), output=output, seconds=run.seconds,
-                output_truncated=run.output_bytes > len(output.encode()))
+                output_truncated=run.output_bytes > len(output.encode()), timeout_s=limits.timeout_s,
+                trial_seconds=tuple(float(m["seconds"]) for m in run.messages if m["kind"] == "trial"))
     try:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings, units=pending.plan.units)
         by_hand = _audit_by_hand(pending)
@@ -273,6 +274,8 @@ def _exception_error(info: dict, function: str, *, at_import: bool, units: tuple
         cell = frame.get("file", "")
         if cell.startswith("<cell ") and frame["function"] == "<module>":
             where = f"in {cell[1:-1]}"
+        elif cell.startswith("<cell "):  # a function defined in a notebook: its line counts from its cell's top
+            where += f" in {cell[1:-1]}"
         where += f", line {frame['line']}: {frame['code'].strip()}"
     hint = ""
     if info["type"] == "NotImplementedError":
