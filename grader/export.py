@@ -37,6 +37,7 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
         "sandbox": grade.sandbox,
         "trial_seconds": [round(x, 4) for x in grade.trial_seconds],
         "timeout_s": grade.timeout_s,
+        "handin_trials": grade.handin_trials,
     }
 
 
@@ -54,7 +55,8 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
         output=data["output"], output_truncated=data["output_truncated"],
         public_seeds=tuple(data["seeds"]["public"]), hidden_seeds=tuple(data["seeds"]["hidden"]),
         seconds=data["seconds"], notes=tuple(data["notes"]), sandbox=data["sandbox"],
-        trial_seconds=tuple(data.get("trial_seconds", ())), timeout_s=data.get("timeout_s", 0.0))
+        trial_seconds=tuple(data.get("trial_seconds", ())), timeout_s=data.get("timeout_s", 0.0),
+        handin_trials=data.get("handin_trials", 0))
 
 
 def results_to_dict(results: list[StudentResult] | tuple[StudentResult, ...]) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def _checks(grade: Grade, colour: bool) -> list[str]:
     """One line per check; each cause explained under the first check it fails, the others pointing to it."""
     lines: list[str] = []
     width = max((len(c.name) for c in grade.checks), default=10)
-    told: dict[tuple[str, str], str] = {}  # cause -> the check it is explained under
+    told: dict[tuple[str, str], CheckResult] = {}  # cause -> the check it is explained under
     for check in grade.checks:
         mark = _paint("PASS", "green", colour) if check.passed else _paint("FAIL", "red", colour)
         score = f"{_points(check.score)}/{_points(check.max_score)}"
@@ -105,13 +105,13 @@ def _checks(grade: Grade, colour: bool) -> list[str]:
             continue
         cause = _cause(check)
         paragraphs = check.message.split("\n")
-        if cause in told:  # its own values, when they are not the explanation itself, then the pointer
-            own = paragraphs[:1] if cause[0] == "why " + str(check.diagnosis) else []
-            for paragraph in own:
+        if cause in told:  # its own values (the first line), unless its whole text was just given; then the pointer
+            first = told[cause]
+            for paragraph in paragraphs[:1] if check.message != first.message else []:
                 lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
-            lines.append(_paint(f"        same cause as {told[cause]}, explained above", "dim", colour))
+            lines.append(_paint(f"        same cause as {first.name}, explained above", "dim", colour))
             continue
-        told[cause] = check.name
+        told[cause] = check
         for paragraph in paragraphs:
             lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
         if check.trial:
@@ -120,14 +120,34 @@ def _checks(grade: Grade, colour: bool) -> list[str]:
 
 
 def elapsed(grade: Grade) -> str:
-    """'time: 1.2 s of the 10 s limit (trials took 0.41 s, 0.52 s)': how close the run came to its limit."""
+    """'time: 3.1 s of the 10 s limit (5 trials, as at hand-in; each took ...)', or how the limit scales at hand-in.
+
+    The limit covers every trial of a run: where fewer run here than at hand-in (a student bundle runs only the
+    public ones), the same seconds must cover more trials there, so the report projects the time at this pace."""
     if not grade.timeout_s:
         return ""
     # the per-trial times come from the child: shown, bounded, never judged
-    each = ", ".join(_duration(s) for s in grade.trial_seconds[:MAX_TIMES])
-    more = ", ..." if len(grade.trial_seconds) > MAX_TIMES else ""
-    text = f"time: {grade.seconds:.1f} s of the {grade.timeout_s:g} s limit"
-    return text + (f" (trials took {each}{more})" if each else "")
+    times = grade.trial_seconds
+    each = ", ".join(_duration(s) for s in times[:MAX_TIMES]) + (", ..." if len(times) > MAX_TIMES else "")
+    each = f"each took {each}" if times else ""
+    planned, handin, limit = len(grade.public_seeds) + len(grade.hidden_seeds), grade.handin_trials, grade.timeout_s
+    text = f"time: {grade.seconds:.1f} s of the {limit:g} s limit"
+    if not handin or not planned:
+        return text + (f" ({each})" if each else "")
+    if handin == planned:
+        return text + f" ({_trials(planned)}, as at hand-in" + (f"; {each})" if each else ")")
+    text += f" for {_trials(planned)}" + (f" ({each})" if each else "")
+    text += f"; at hand-in the same {limit:g} s covers {_trials(handin)}"
+    finite = [s for s in times if math.isfinite(s) and 0 <= s < 1e6]
+    if len(finite) < planned or handin < planned:  # the run ended early: no pace to project from
+        return text
+    projected = grade.seconds + sum(finite) / len(finite) * (handin - planned)
+    text += f", about {projected:.1f} s at this pace"
+    return text + (": past the limit, make your code faster before you hand it in" if projected > limit else "")
+
+
+def _trials(count: int) -> str:
+    return f"{count} trial" + ("" if count == 1 else "s")
 
 
 def _duration(seconds: float) -> str:
