@@ -6,6 +6,7 @@ Run from the repository root:  python docs/gen_diagnoses.py
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from grader.exercise import exercise_files, parse_exercise
 from grader.grade import grade_submission, ungraded
 from grader.oracle import build_oracle
 from grader.report import render
-from grader.result import GradeError
+from grader.result import Grade, GradeError
 from grader.course.roster import read_roster
 from grader.course.selfcheck import read_expectation
 from grader.sandbox.spawner import Spawner, warm_up
@@ -63,9 +64,15 @@ def examples(spawner: Spawner) -> tuple[dict[str, tuple[str, str, str]], list[st
             if code in found:
                 continue
             message = shown.message if shown else (grade.error.message if grade.error else "")
-            report = render(grade).replace(str(ROOT) + "/", "")
+            report = _report(grade).replace(str(ROOT) + "/", "")
             found[code] = (f"solutions/wrong/{variant.name}", message, report)
     return found, rows
+
+
+def _report(grade: Grade) -> str:
+    """The report as a student reads it, with the measured times (which vary from run to run) shown as '…'."""
+    return "\n".join(re.sub(r"<?\d+\.\d+ s\b", "… s", line) if line.startswith("time: ") else line
+                     for line in render(grade).split("\n"))
 
 
 def error_examples(spawner: Spawner, folder: Path) -> dict[str, tuple[str, str, str]]:
@@ -80,7 +87,7 @@ def error_examples(spawner: Spawner, folder: Path) -> dict[str, tuple[str, str, 
         grade = grade_submission(exercise, read_submission(path), settings, seeds=SEEDS, oracle=oracle,
                                  spawner=spawner)
         assert grade.error is not None and grade.error.kind == code, (code, grade.error)
-        report = render(grade).replace(str(folder) + "/", "")
+        report = _report(grade).replace(str(folder) + "/", "")
         found[code] = (f"an ex03 answer: `{snippet.strip().splitlines()[-1].strip()}`", grade.error.message, report)
     return found
 
@@ -221,7 +228,7 @@ def made_up_examples(spawner: Spawner, folder: Path) -> dict[str, tuple[str, str
         grade = grade_submission(exercise, read_submission(path), settings, seeds=(), spawner=spawner)
         failing = [c for c in grade.checks if c.diagnosis == code]
         assert failing, (code, grade)
-        found[code] = (described, failing[0].message, render(grade).replace(str(folder) + "/", ""))
+        found[code] = (described, failing[0].message, _report(grade).replace(str(folder) + "/", ""))
     return found
 
 
@@ -234,7 +241,7 @@ def absent_example(folder: Path) -> dict[str, tuple[str, str, str]]:
     exercise = parse_exercise(exercise_files(settings.exercises_dir)["ex03"])
     grade = ungraded(exercise, GradeError("no_submission", absent_reason(roster.jobs[0], folder / "class")))
     return {"no_submission": ("`grade batch` on a class where bob handed in no ex03 file", grade.error.message,
-                              render(grade))}
+                              _report(grade))}
 
 
 # The classic autograd errors grader/explain.py explains: each a beginner's submission under tests/data/explain/
@@ -276,7 +283,7 @@ def explained_examples(spawner: Spawner) -> list[str]:
         lines.append(f"| {described} | `tests/data/explain/{name}.py` | {grade.error.line} |")
         numbered = "\n".join(f"{i:>3}  {text}" for i, text in enumerate(path.read_text().splitlines(), 1))
         sections += [f"### {described}", "", "```", numbered, "```", "", "```",
-                     render(grade).replace(str(ROOT) + "/", ""), "```", ""]
+                     _report(grade).replace(str(ROOT) + "/", ""), "```", ""]
     return [*lines, "", *sections]
 
 

@@ -35,6 +35,9 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
         "seconds": round(grade.seconds, 4),
         "notes": list(grade.notes),
         "sandbox": grade.sandbox,
+        "trial_seconds": [round(x, 4) for x in grade.trial_seconds],
+        "timeout_s": grade.timeout_s,
+        "handin_trials": grade.handin_trials,
     }
 
 
@@ -51,7 +54,9 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
         error=None if error is None else GradeError(**error),
         output=data["output"], output_truncated=data["output_truncated"],
         public_seeds=tuple(data["seeds"]["public"]), hidden_seeds=tuple(data["seeds"]["hidden"]),
-        seconds=data["seconds"], notes=tuple(data["notes"]), sandbox=data["sandbox"])
+        seconds=data["seconds"], notes=tuple(data["notes"]), sandbox=data["sandbox"],
+        trial_seconds=tuple(data.get("trial_seconds", ())), timeout_s=data.get("timeout_s", 0.0),
+        handin_trials=data.get("handin_trials", 0))
 
 
 def results_to_dict(results: list[StudentResult] | tuple[StudentResult, ...]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import secrets
 import shutil
 import signal
@@ -20,6 +21,7 @@ from .source import Submission, Unit, units_for
 if TYPE_CHECKING:
     from .diagnose import Finding
 
+PRINT_HEAVY_BYTES = 100_000  # output past this (or half the output limit) when time runs out: printing took the time
 MEMORY_HINTS = ("can't allocate memory", "not enough memory", "DefaultCPUAllocator", "out of memory")
 
 
@@ -134,7 +136,9 @@ def conclude(pending: Pending, raw: Any, oracle: Any, expected: list) -> Grade:
     notes = tuple(slow) + submission.notes + tuple(_cell_notes(run, exercise.contract.function, pending.plan.units))
     output = run.output[: limits.output_limit_kb << 10]
     base.update(sandbox=_sandbox_level(run), output=output, seconds=run.seconds,
-                output_truncated=run.output_bytes > len(output.encode()))
+                output_truncated=run.output_bytes > len(output.encode()), timeout_s=limits.timeout_s,
+                handin_trials=_handin_trials(exercise, settings, oracle),
+                trial_seconds=tuple(float(m["seconds"]) for m in run.messages if m["kind"] == "trial"))
     try:
         error, cut_short, outcomes = _interpret(run, exercise, trials, settings, units=pending.plan.units)
         by_hand = _audit_by_hand(pending)
@@ -200,6 +204,19 @@ def _audit_by_hand(pending: Pending) -> Finding | None:
     from .byhand import audit
 
     return audit(pending.plan.units, pending.exercise.contract)
+
+
+def course_trials(exercise: Exercise, settings: Settings) -> int:
+    """How many trials the course's grading runs within one time limit: the public ones and the hidden ones."""
+    return len(exercise.public_seeds) + (settings.hidden_trials if exercise.hidden_trials is None
+                                         else exercise.hidden_trials)
+
+
+def _handin_trials(exercise: Exercise, settings: Settings, oracle: Any) -> int:
+    """How many trials hand-in grading runs within the same limit: a bundle's stored count, else the course's."""
+    if exercise.expected is not None:  # a student bundle: its config runs no hidden trials; the bundle recorded them
+        return int(getattr(oracle, "handin_trials", 0))
+    return course_trials(exercise, settings)
 
 
 def _sandbox_level(run: Any) -> str:
@@ -273,6 +290,8 @@ def _exception_error(info: dict, function: str, *, at_import: bool, units: tuple
         cell = frame.get("file", "")
         if cell.startswith("<cell ") and frame["function"] == "<module>":
             where = f"in {cell[1:-1]}"
+        elif cell.startswith("<cell "):  # a function defined in a notebook: its line counts from its cell's top
+            where += f" in {cell[1:-1]}"
         where += f", line {frame['line']}: {frame['code'].strip()}"
     hint = ""
     if info["type"] == "NotImplementedError":
@@ -328,8 +347,7 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...], settings
     during = " while loading the file" if not loaded else f" during {trials[ran].label}" if ran < len(trials) else ""
     limits = settings.limits
     if run.timed_out or run.signal == signal.SIGXCPU:
-        cause = GradeError("timeout", f"stopped after {limits.timeout_s:g} s{during}: look for a loop that never "
-                                      f"ends or a call that waits forever")
+        cause = GradeError("timeout", _timeout_text(run, limits, trials, ran, during))
     elif run.output_exceeded:
         cause = GradeError("output_limit", f"printed more than {limits.output_limit_kb} KB{during}; remove prints "
                                            f"inside loops")
@@ -348,6 +366,27 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...], settings
         how = "called os._exit() or sys.exit()" if run.exit_code in (0, 1) else f"exited with status {run.exit_code}"
         cause = GradeError("crash", f"the process ended before grading finished{during}: the code {how}")
     return error or cause, cause, outcomes
+
+
+def _timeout_text(run: Any, limits: Any, trials: tuple[Trial, ...], ran: int, during: str) -> str:
+    """Why the run hit its time limit, told from what it shows: slow trials, heavy printing, or a trial that never ended.
+
+    The trial times come from the child: they choose the words, never the score."""
+    times = [float(m["seconds"]) for m in run.messages if m["kind"] == "trial" and not m.get("freeform")]
+    times = [t for t in times if math.isfinite(t) and t >= 0]
+    each = sum(times) / len(times) if times else 0.0
+    head = f"stopped after {limits.timeout_s:g} s{during}"
+    if times and each * len(trials) >= limits.timeout_s / 2:  # the finished trials alone need half the limit or more
+        return (f"{head}: your code is too slow rather than stuck: each finished trial took {each:.1f} s, and the "
+                f"{len(trials)} trials must all finish within {limits.timeout_s:g} s. Make it faster: replace Python "
+                f"loops over tensor elements with tensor operations, and do not repeat work (such as a training loop "
+                f"run again on every call)")
+    if run.output_bytes >= min(PRINT_HEAVY_BYTES, (limits.output_limit_kb << 10) // 2):
+        return (f"{head}, after printing {run.output_bytes >> 10} KB: printing that much takes time; remove the "
+                f"prints inside loops (print a few values, not every step)")
+    before = f", although the {len(times)} trial(s) before it finished in time" if times else ""
+    return (f"{head}{before}: look for a loop that never ends (a while loop whose condition never changes) or a "
+            f"call that waits forever (input(), a lock, a network read)")
 
 
 def _ignores_inputs(check: Check, expectations: list, outcomes: list[Outcome]) -> bool:

@@ -239,9 +239,11 @@ def read_notebook(raw: bytes, path: str) -> tuple[Cell, ...]:
         raise NotebookProblem(f"{path}: the notebook's structure is damaged ({expected}); save it again from "
                               f"Jupyter, or copy its code into a .py file") from None
     found: list[Cell] = []
-    for number, cell in enumerate(cells, start=1):
+    number = 0  # the code cell's ordinal, as a student counts the cells they run: markdown cells are not counted
+    for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
+        number += 1
         text = cell.get("source", "")
         if isinstance(text, list) and all(isinstance(part, str) for part in text):
             text = "".join(text)

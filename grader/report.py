@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections import Counter
 
-from .result import HIDDEN_NOTE, Grade, StudentResult
+from .result import HIDDEN_NOTE, CheckResult, Grade, StudentResult
 
 OUTPUT_LINES = 20
+HEADER_WIDTH = 110  # characters of the first thing to fix, in the header; the whole text follows below
+MAX_TIMES = 12  # per-trial times shown; the rest are summed in the total
 
 
 def _paint(text: str, colour: str, enabled: bool) -> str:
@@ -19,13 +22,76 @@ def _points(x: float) -> str:
     return f"{x:g}"
 
 
-def render(grade: Grade, *, colour: bool = False) -> str:
-    """The student's report: one line per check, the reason under each failure, output, seeds, total."""
-    lines = [_paint(f"{grade.exercise}: {grade.title}", "bold", colour), f"submission: {grade.submission}", ""]
+def render(grade: Grade, *, colour: bool = False, verbose: bool = False) -> str:
+    """The student's report: score and the first thing to fix, one block per cause, output, time, seeds, total.
+
+    The sandbox's isolation level is for instructors: shown only when `verbose` (and always in JSON)."""
+    lines = [_paint(f"{grade.exercise}: {grade.title}", "bold", colour), f"submission: {grade.submission}"]
+    lines += [_paint(_header(grade), "green" if grade.status == "passed" else "red", colour), ""]
     if grade.error is not None:
         label = _paint(f"ERROR [{grade.error.kind}]", "red", colour)
         lines += [f"{label} {grade.error.message}", ""]
+    lines += _checks(grade, colour)
+    if grade.notes:
+        lines += ["", "notes:"]
+        for note in grade.notes:
+            lines += textwrap.wrap(note, width=100, initial_indent="  - ", subsequent_indent="    ")
+    if grade.output.strip():
+        shown = grade.output.rstrip("\n").split("\n")
+        more = len(shown) - OUTPUT_LINES
+        # whole lines: the output is already bounded by the sandbox's output_limit_kb
+        lines += ["", "your output:"] + [f"  | {line}" for line in shown[:OUTPUT_LINES]]
+        if more > 0 or grade.output_truncated:
+            lines.append("  | ... (output truncated)")
+    lines.append("")
+    timing = elapsed(grade)
+    if timing:
+        lines.append(timing)
+    if grade.public_seeds or grade.hidden_seeds:
+        lines.append(_seeds(grade))
+    if grade.public_seeds or grade.hidden_seeds or timing:
+        lines.append("")
+    if grade.sandbox and verbose:
+        lines.append(_paint(f"sandbox: {grade.sandbox}", "dim", colour))
+    total = f"score: {_points(grade.score)}/{_points(grade.max_score)}"
+    lines.append(_paint(total, "green" if grade.status == "passed" else "red", colour))
+    return "\n".join(lines)
+
+
+def _header(grade: Grade) -> str:
+    """One line: the score, and the first thing to fix (the error, else the first failing check's first line)."""
+    score = f"{_points(grade.score)}/{_points(grade.max_score)}"
+    if grade.status == "passed":
+        return f"{score}: every check passed"
+    if grade.error is not None:
+        first = f"{grade.error.kind}: {grade.error.message}"
+    else:
+        failed = next((c for c in grade.checks if not c.passed and not c.hidden), None)
+        if failed is None:
+            return f"{score}: a hidden check failed (your instructor sees its details)"
+        said = failed.message or failed.diagnosis or "failed"
+        first = said if said.startswith(f"{failed.name}:") else f"{failed.name}: {said}"
+    first = first.split("\n", 1)[0]
+    if len(first) > HEADER_WIDTH:
+        first = first[:HEADER_WIDTH - 3].rstrip() + "..."
+    return f"{score}; fix first: {first}"
+
+
+def _cause(check: CheckResult) -> tuple[str, str]:
+    """What makes two failures one cause: the same known mistake, else the same diagnosis and explanation.
+
+    A message's first line gives this check's own values; the paragraphs after it explain the cause."""
+    if check.mistake:
+        return "mistake", check.mistake
+    _, _, why = check.message.partition("\n")
+    return (f"why {check.diagnosis}", why) if why.strip() else ("message", check.message)
+
+
+def _checks(grade: Grade, colour: bool) -> list[str]:
+    """One line per check; each cause explained under the first check it fails, the others pointing to it."""
+    lines: list[str] = []
     width = max((len(c.name) for c in grade.checks), default=10)
+    told: dict[tuple[str, str], CheckResult] = {}  # cause -> the check it is explained under
     for check in grade.checks:
         mark = _paint("PASS", "green", colour) if check.passed else _paint("FAIL", "red", colour)
         score = f"{_points(check.score)}/{_points(check.max_score)}"
@@ -34,31 +100,60 @@ def render(grade: Grade, *, colour: bool = False) -> str:
             lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}  {_paint(HIDDEN_NOTE, 'dim', colour)}")
             continue
         lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}{_paint(tag, 'yellow', colour)}")
-        if not check.passed and check.message and check.diagnosis not in (
+        if check.passed or not check.message or check.diagnosis in (
                 (grade.error.kind, grade.error.diagnosis) if grade.error else (None,)):
-            for paragraph in check.message.split("\n"):
+            continue
+        cause = _cause(check)
+        paragraphs = check.message.split("\n")
+        if cause in told:  # its own values (the first line), unless its whole text was just given; then the pointer
+            first = told[cause]
+            for paragraph in paragraphs[:1] if check.message != first.message else []:
                 lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
-            if check.trial:
-                lines.append(_paint(f"        on {check.trial}", "dim", colour))
-    if grade.notes:
-        lines += ["", "notes:"]
-        for note in grade.notes:
-            lines += textwrap.wrap(note, width=100, initial_indent="  - ", subsequent_indent="    ")
-    if grade.output.strip():
-        shown = grade.output.rstrip("\n").split("\n")
-        more = len(shown) - OUTPUT_LINES
-        lines += ["", "your output:"] + [f"  | {line[:200]}" for line in shown[:OUTPUT_LINES]]
-        if more > 0 or grade.output_truncated:
-            lines.append("  | ... (output truncated)")
-    if grade.public_seeds or grade.hidden_seeds:
-        lines += ["", _seeds(grade)]
-    else:
-        lines.append("")
-    if grade.sandbox:
-        lines.append(_paint(f"sandbox: {grade.sandbox}", "dim", colour))
-    total = f"score: {_points(grade.score)}/{_points(grade.max_score)}"
-    lines.append(_paint(total, "green" if grade.status == "passed" else "red", colour))
-    return "\n".join(lines)
+            lines.append(_paint(f"        same cause as {first.name}, explained above", "dim", colour))
+            continue
+        told[cause] = check
+        for paragraph in paragraphs:
+            lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
+        if check.trial:
+            lines.append(_paint(f"        on {check.trial}", "dim", colour))
+    return lines
+
+
+def elapsed(grade: Grade) -> str:
+    """'time: 3.1 s of the 10 s limit (5 trials, as at hand-in; each took ...)', or how the limit scales at hand-in.
+
+    The limit covers every trial of a run: where fewer run here than at hand-in (a student bundle runs only the
+    public ones), the same seconds must cover more trials there, so the report projects the time at this pace."""
+    if not grade.timeout_s:
+        return ""
+    # the per-trial times come from the child: shown, bounded, never judged
+    times = grade.trial_seconds
+    each = ", ".join(_duration(s) for s in times[:MAX_TIMES]) + (", ..." if len(times) > MAX_TIMES else "")
+    each = f"each took {each}" if times else ""
+    planned, handin, limit = len(grade.public_seeds) + len(grade.hidden_seeds), grade.handin_trials, grade.timeout_s
+    text = f"time: {grade.seconds:.1f} s of the {limit:g} s limit"
+    if not handin or not planned:
+        return text + (f" ({each})" if each else "")
+    if handin == planned:
+        return text + f" ({_trials(planned)}, as at hand-in" + (f"; {each})" if each else ")")
+    text += f" for {_trials(planned)}" + (f" ({each})" if each else "")
+    text += f"; at hand-in the same {limit:g} s covers {_trials(handin)}"
+    finite = [s for s in times if math.isfinite(s) and 0 <= s < 1e6]
+    if len(finite) < planned or handin < planned:  # the run ended early: no pace to project from
+        return text
+    projected = grade.seconds + sum(finite) / len(finite) * (handin - planned)
+    text += f", about {projected:.1f} s at this pace"
+    return text + (": past the limit, make your code faster before you hand it in" if projected > limit else "")
+
+
+def _trials(count: int) -> str:
+    return f"{count} trial" + ("" if count == 1 else "s")
+
+
+def _duration(seconds: float) -> str:
+    if not (math.isfinite(seconds) and 0 <= seconds < 1e6):
+        return "?"
+    return "<0.01 s" if seconds < 0.01 else f"{seconds:.2f} s" if seconds < 1 else f"{seconds:.1f} s"
 
 
 def _seeds(grade: Grade) -> str:

@@ -77,6 +77,9 @@ class Grade:
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
     sandbox: str = ""
+    trial_seconds: tuple[float, ...] = ()  # each trial's time, as the child measured it: shown, never judged
+    timeout_s: float = 0.0  # the limit the whole run had (0: not run, as for an ungraded file)
+    handin_trials: int = 0  # how many trials hand-in grading runs within that limit (0: not known)
 
     def __post_init__(self) -> None:
         notes = tuple(cut(note) for note in self.notes)

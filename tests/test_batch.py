@@ -281,7 +281,7 @@ def _reports(book: Path) -> dict[str, dict]:
     found = {}
     for (student, _), row in _rows(book).items():
         report = json.loads(row["report"])
-        del report["seconds"]
+        del report["seconds"], report["trial_seconds"]
         found[student] = report
     return found
 

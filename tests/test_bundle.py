@@ -141,6 +141,9 @@ def test_grade_in_the_bundle_through_the_cli(bundle, monkeypatch):
     passed = runner.invoke(main, ["ex03", str(SOLUTIONS / "ex03.py"), "--timeout", "5"])
     assert passed.exit_code == 0, passed.output
     assert "score: 10/10" in passed.output and "public seeds 0, 1" in passed.output
+    # the bundle runs the 2 public trials; hand-in runs 2 + the course's 3 hidden ones within the same limit
+    assert re.search(r"time: [\d.]+ s of the 5 s limit for 2 trials \(each took [^)]*\); at hand-in the same 5 s "
+                     r"covers 5 trials, about [\d.]+ s at this pace", passed.output), passed.output
     starter = runner.invoke(main, ["ex03", "--timeout", "5"])  # ./ex03.py, the starter the bundle wrote
     assert starter.exit_code == 1 and "starter's placeholder" in starter.output
     hidden = runner.invoke(main, ["ex03", str(SOLUTIONS / "ex03.py"), "--hidden", "1"])
@@ -206,3 +209,20 @@ def test_install_metadata_matches_the_project():
     for wrong in ("2.1.0", "3.0.0", "latest"):
         with pytest.raises(UsageError, match="--torch"):
             torch_pin(wrong, None)
+
+
+def test_stored_hand_in_trials_are_read_and_checked(bundle, tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    for name in ("ex03_q_gradients.yaml", "ex03_q_gradients.expected.json"):
+        (folder / name).write_text((bundle / "exercises" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    exercise = parse_exercise(folder / "ex03_q_gradients.yaml")
+    assert load_stored(exercise).handin_trials == 2 + COURSE.hidden_trials
+    data_path = folder / "ex03_q_gradients.expected.json"
+    data = json.loads(data_path.read_text(encoding="utf-8"))
+    data_path.write_text(json.dumps({**data, "handin_trials": "five"}), encoding="utf-8")
+    with pytest.raises(ExerciseError, match=r"expected\.json:1: handin_trials must be a whole number.*'five'"):
+        load_stored(exercise)
+    del data["handin_trials"]  # a bundle built before the count was recorded: still grades, the count unknown
+    data_path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_stored(exercise).handin_trials == 0

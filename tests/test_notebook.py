@@ -105,17 +105,17 @@ def test_v3_notebooks_are_upgraded_and_read():
         v3.new_code_cell(input="%matplotlib inline\ny = x * 2"),
     ])])
     cells = read_notebook(v3.nbjson.writes(notebook).encode(), "old.ipynb")
-    assert [cell.number for cell in cells] == [2, 3]
+    assert [cell.number for cell in cells] == [1, 2]
     assert cells[0].source == "import torch\nx = torch.ones(2)"
     assert cells[1].source == "pass\ny = x * 2"
-    assert cells[1].notes == ("cell 3, line 1: skipped IPython magic '%matplotlib inline'",)
+    assert cells[1].notes == ("cell 2, line 1: skipped IPython magic '%matplotlib inline'",)
 
 
-def test_numbering_counts_every_cell_and_only_code_is_returned():
+def test_numbering_counts_code_cells_only_as_jupyter_users_do():
     raw = notebook_bytes(v4.new_markdown_cell("# ex03"), v4.new_code_cell("import torch"), v4.new_raw_cell("raw"),
                          v4.new_markdown_cell("more"), v4.new_code_cell("a = torch.ones(3)"), v4.new_code_cell(""))
     cells = read_notebook(raw, "a.ipynb")
-    assert [(c.number, c.source) for c in cells] == [(2, "import torch"), (5, "a = torch.ones(3)"), (6, "")]
+    assert [(c.number, c.source) for c in cells] == [(1, "import torch"), (2, "a = torch.ones(3)"), (3, "")]
     assert all(isinstance(c, Cell) and c.notes == () and c.tags == () and not c.skipped for c in cells)
 
 
@@ -151,7 +151,7 @@ def test_missing_optional_fields_do_not_stop_grading():
         {"cell_type": "code", "source": "z = y", "metadata": {}, "outputs": [], "id": "bad id!"},
     ]}).encode()
     cells = read_notebook(raw, "a.ipynb")
-    assert [(c.number, c.source) for c in cells] == [(2, "x = 1\ny = x + 1"), (3, "z = y")]
+    assert [(c.number, c.source) for c in cells] == [(1, "x = 1\ny = x + 1"), (2, "z = y")]
 
 
 def test_a_byte_order_mark_is_allowed():
@@ -171,18 +171,18 @@ def test_non_python_cells_are_skipped_with_a_note():
 def test_notes_name_cell_and_line():
     raw = notebook_bytes(v4.new_markdown_cell("intro"), v4.new_code_cell("import torch\n!pip install torch"))
     (cell,) = read_notebook(raw, "a.ipynb")
-    assert cell.notes == ("cell 2, line 2: skipped shell command '!pip install torch'",)
+    assert cell.notes == ("cell 1, line 2: skipped shell command '!pip install torch'",)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("seed*.ipynb")))
 def test_seed_notebooks_read_without_error(name):
     raw = (NOTEBOOKS / name).read_bytes()
     stored = json.loads(raw)["cells"]
-    expected = [i for i, cell in enumerate(stored, start=1) if cell["cell_type"] == "code"]
+    code = [cell for cell in stored if cell["cell_type"] == "code"]
     cells = read_notebook(raw, name)
-    assert [c.number for c in cells] == expected
+    assert [c.number for c in cells] == list(range(1, len(code) + 1))  # code cells only, as a student counts them
     for cell in cells:
-        text = stored[cell.number - 1]["source"]
+        text = code[cell.number - 1]["source"]
         assert cell.source == ("".join(text) if isinstance(text, list) else text)
         assert cell.notes == () and not cell.skipped
         compile(cell.source, f"{name} cell {cell.number}", "exec")
@@ -190,7 +190,7 @@ def test_seed_notebooks_read_without_error(name):
 
 def test_seed000_code_cells():
     cells = read_notebook((NOTEBOOKS / "seed000.ipynb").read_bytes(), "seed000.ipynb")
-    assert [c.number for c in cells] == [1, 2, 3, 5, 7, 9]
+    assert [c.number for c in cells] == [1, 2, 3, 4, 5, 6]
     assert "import torch" in cells[1].source and "loss.backward()" in cells[3].source
 
 
@@ -298,7 +298,7 @@ def test_starter_notebook_for_ex03():
     assert "import torch" in code.source and "def q_backward(" in code.source
     assert '"""' not in code.source  # the prompt lives in the markdown cell, not a docstring
     (cell,) = read_notebook(text.encode(), "ex03.ipynb")
-    assert cell.number == 2 and cell.tags == ("ex03",) and cell.notes == ()
+    assert cell.number == 1 and cell.tags == ("ex03",) and cell.notes == ()
     compile(cell.source, "ex03.ipynb", "exec")
     assert starter_notebook(exercise) == text  # the same file every time
 

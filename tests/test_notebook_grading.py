@@ -45,13 +45,13 @@ def test_seed000_earns_full_marks_on_ex02_from_its_variables():
     result = grade("ex02", SEEDS / "seed000.ipynb")
     assert result.status == "passed", [(c.name, c.message) for c in result.checks if not c.passed]
     assert result.score == result.max_score == 10
-    assert any("as they stood after cell 5" in note for note in result.notes)  # the cell with loss.backward()
+    assert any("as they stood after cell 4" in note for note in result.notes)  # the 4th code cell: loss.backward()
 
 
 def test_seed002_earns_full_marks_on_ex04_from_its_variables():
     result = grade("ex04", SEEDS / "seed002.ipynb")
     assert result.status == "passed", [(c.name, c.message) for c in result.checks if not c.passed]
-    assert any("after cell 18" in note for note in result.notes)  # y.backward(v)
+    assert any("after cell 10" in note for note in result.notes)  # the 10th code cell: y.backward(v)
 
 
 def test_a_function_answer_in_a_notebook_is_graded_like_a_file(tmp_path):
@@ -73,9 +73,12 @@ def test_a_failing_cell_is_reported_and_later_cells_still_run(tmp_path):
 
 def test_exception_in_the_function_names_the_cell_and_line(tmp_path):
     code = "def q_backward(a, b):\n    Q = 3 * a**3 - b**2\n    return Q.nope()\n"
-    result = grade("ex03", write(tmp_path, new_code_cell("import torch"), new_code_cell(code)))
+    result = grade("ex03", write(tmp_path, new_markdown_cell("# ex03"), new_code_cell("import torch"),
+                                 new_markdown_cell("Now the answer:"), new_code_cell(code)))
     assert result.error.kind == "exception"
-    assert "AttributeError" in result.error.message and "line 3: return Q.nope()" in result.error.message
+    # the cell as Jupyter shows it: the second code cell, markdown cells not counted; its line counted in the cell
+    assert "AttributeError" in result.error.message
+    assert "(in q_backward() in cell 2, line 3: return Q.nope())" in result.error.message, result.error.message
 
 
 def test_magics_shell_escapes_and_missing_plotting_libraries_do_not_break_grading(tmp_path):
@@ -198,7 +201,7 @@ def test_the_tutorial_notebook_earns_full_marks_at_its_own_sizes():
     """The autograd tutorial fixes its sizes (a gradient of ones of shape (2,)): the trials use n = 2, seeded values."""
     result = grade("ex03", SEEDS / "tutorial_ex03.ipynb")
     assert result.status == "passed", [(c.name, c.message) for c in result.checks if not c.passed]
-    assert any("n = 2" in note and "after cell 8" in note for note in result.notes), result.notes
+    assert any("n = 2" in note and "after cell 4" in note for note in result.notes), result.notes
 
 
 def test_a_by_hand_notebook_is_graded_on_the_trials_and_summing_is_named():

@@ -28,10 +28,11 @@ SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the documen
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=None, help="Seconds allowed.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=16), default=None, help="Megabytes allowed.")
 @click.option("--color/--no-color", default=None, help="Colour the report (default: when printing to a terminal).")
+@click.option("--verbose", is_flag=True, help="Also show the sandbox's isolation level (JSON always has it).")
 @config_option
 def run_command(exercise_id: str, submission: Path | None, output_format: str, seed: int | None,
                 hidden: int | None, timeout_s: float | None, memory_mb: int | None, color: bool | None,
-                config: Path | None) -> None:
+                config: Path | None, verbose: bool = False) -> None:
     """Grade SUBMISSION (default: ./EXERCISE.py or ./EXERCISE.ipynb) against EXERCISE.
 
     EXERCISE `all` grades every exercise the file answers (a notebook may answer several), with one total.
@@ -91,7 +92,8 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
                 click.echo(f"error: {unwritten.message}", err=True)
         _fail(error)
         return
-    _print(grades, every=every, output_format=output_format, colour=sys.stdout.isatty() if color is None else color)
+    _print(grades, every=every, output_format=output_format, colour=sys.stdout.isatty() if color is None else color,
+           verbose=verbose)
     sys.exit(0 if output_format in SCORE_CARRYING or all(g.status == "passed" for g in grades) else 1)
 
 
@@ -132,7 +134,7 @@ def _print_platform(grades: list, output_format: str) -> None:
             _fail(unwritten)
 
 
-def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> None:
+def _print(grades: list, *, every: bool, output_format: str, colour: bool, verbose: bool = False) -> None:
     if output_format in ("classroom", "gradescope", "junit"):
         _print_platform(grades, output_format)
         return
@@ -150,7 +152,7 @@ def _print(grades: list, *, every: bool, output_format: str, colour: bool) -> No
         return
     from ..report import render
 
-    click.echo(("\n\n" + "=" * 72 + "\n\n").join(render(g, colour=colour) for g in grades))
+    click.echo(("\n\n" + "=" * 72 + "\n\n").join(render(g, colour=colour, verbose=verbose) for g in grades))
     if every:
         click.echo(f"\ntotal: {score:g}/{max_score:g} over {len(grades)} exercise(s): "
                    + ", ".join(g.exercise for g in grades))

@@ -127,6 +127,7 @@ def _write(path: Path, text: str, written: list[Path]) -> None:
 def write_bundle(settings: Settings, out: Path, *, exercise_ids: Sequence[str] = (), torch: TorchPin,
                  force: bool = False) -> list[Path]:
     """Write the student bundle into `out` and prove it loads; return the files written."""
+    from ..grade import course_trials
     from ..notebook import starter_notebook
     from ..oracle import build_oracle
     from ..starter import starter_text
@@ -146,7 +147,8 @@ def write_bundle(settings: Settings, out: Path, *, exercise_ids: Sequence[str] =
         data_path = out / "exercises" / f"{exercise.path.stem}.expected.json"
         limits = settings.for_exercise(exercise.limits).limits
         stored = _strip(stored_data(exercise, build_oracle(exercise), max_elements=limits.max_tensor_elements,
-                                    timeout_s=limits.timeout_s), withheld(exercise))
+                                    timeout_s=limits.timeout_s, handin_trials=course_trials(exercise, settings)),
+                        withheld(exercise))
         _write(data_path, _json(stored), written)
         yaml_path = out / "exercises" / exercise.path.name
         header = (f"# {exercise.id}, as shipped to students: no reference, no hidden trials. Grading uses the\n"
@@ -231,6 +233,7 @@ grade {first} notebooks/{first}.ipynb    # grade a notebook
 
 Edit `{first}.py` (or the notebook) until `grade {first}` passes every check. Here your code runs on the public trials
 only; when you hand it in, it is also graded on hidden trials (fresh random inputs), so make it correct in
-general, not just for these inputs. A notebook is graded through the function it defines, or through its variables:
+general, not just for these inputs. The time limit covers all the trials of a run, so the report also says how long
+the hand-in trials would take at your code's pace. A notebook is graded through the function it defines, or through its variables:
 then its cells are re-run on each trial's inputs (the report says how).
 """

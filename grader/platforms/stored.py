@@ -26,6 +26,7 @@ class StoredOracle:
     exercise: Exercise
     path: Path
     by_seed: dict
+    handin_trials: int = 0  # how many trials hand-in grading runs within the same time limit (0: not recorded)
 
     def expect(self, trial: Trial) -> Any:
         """The stored expectations of one public trial; a hidden seed needs the reference, so it is a usage error."""
@@ -43,7 +44,8 @@ class StoredOracle:
                         mistakes=stored["mistakes"])
 
 
-def stored_data(exercise: Exercise, oracle: Any, *, max_elements: int, timeout_s: float) -> dict:
+def stored_data(exercise: Exercise, oracle: Any, *, max_elements: int, timeout_s: float,
+                handin_trials: int = 0) -> dict:
     """Run the oracle on every public trial and return its values as JSON-ready data for the bundle."""
     from ..oracle import expect
 
@@ -52,7 +54,8 @@ def stored_data(exercise: Exercise, oracle: Any, *, max_elements: int, timeout_s
         expected = expect(oracle, trial, max_elements=max_elements, timeout_s=timeout_s)
         trials.append({"seed": trial.seed, "before": expected.before, "reference": expected.reference,
                        "mistakes": expected.mistakes})
-    return {"schema": SCHEMA, "exercise": exercise.id, "version": exercise.version, "trials": trials}
+    return {"schema": SCHEMA, "exercise": exercise.id, "version": exercise.version, "trials": trials,
+            "handin_trials": handin_trials}
 
 
 def load_stored(exercise: Exercise) -> StoredOracle:
@@ -89,4 +92,7 @@ def load_stored(exercise: Exercise) -> StoredOracle:
     missing = [s for s in exercise.public_seeds if s not in by_seed]
     if missing:
         raise fail(f"no values for the public seed(s) {', '.join(map(str, missing))}")
-    return StoredOracle(exercise=exercise, path=path, by_seed=by_seed)
+    handin = data.get("handin_trials", 0)  # absent from bundles built before it was recorded
+    if not isinstance(handin, int) or isinstance(handin, bool) or handin < 0:
+        raise fail(f"handin_trials must be a whole number of trials, 0 or more; found {handin!r}")
+    return StoredOracle(exercise=exercise, path=path, by_seed=by_seed, handin_trials=handin)
