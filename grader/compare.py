@@ -84,7 +84,8 @@ def as_tensor(node: Any) -> torch.Tensor | str:
         return torch.tensor(float(node["text"]), dtype=torch.float64)
     if tag == "error":  # a probe that raised: say what it raised, not "a error"
         return f"an exception in the probe ({node.get('type')}: {node.get('message')})"
-    return f"a {node.get('cls', tag)}"
+    cls = node.get("cls", tag)
+    return "a numpy array" if cls == "ndarray" else f"a {cls}"
 
 
 def _tensor_fields(label: str, node: Any) -> dict | Finding:

@@ -16,7 +16,7 @@ MAX_WHOLE_BINS = 12  # up to this many points, one bar per whole score; above it
 PHRASES: dict[str, str] = {
     "accumulated": "accumulated gradients over several backward() calls",
     "sign": "got a value with the wrong sign",
-    "scaled": "were off by a constant factor (e.g. a forgotten mean or a missing 2)",
+    "scaled": "were off by a constant factor (e.g. a mean where a sum belongs, or a missing 2)",
     "summed": "summed a tensor into a single number (e.g. over examples)",
     "shape": "returned a tensor of the wrong shape",
     "transposed": "returned the transpose of the expected matrix",
