@@ -247,16 +247,16 @@ def _syntax_text(info: dict) -> str:
 
 
 def _all_failed(exercise: Exercise, error: GradeError) -> tuple[CheckResult, ...]:
+    """A zero for every check, each carrying the error's diagnosis, or its known mistake where that names the check."""
     mistake = next((m for m in exercise.mistakes if m.id == error.mistake), None)
-
-    def mine(check: Check) -> bool:
-        return mistake is not None and (not mistake.checks or check.name in mistake.checks)
-
-    return tuple(CheckResult(name=c.name, kind=c.kind, passed=False, score=0.0, max_score=c.points,
-                             diagnosis=mistake.diagnosis if mine(c) else error.diagnosis or error.kind,  # type: ignore[union-attr]
-                             message=f"not graded: {error.message}", mistake=error.mistake if mine(c) else None,
-                             hidden=c.hidden)
-                 for c in exercise.checks)
+    results = []
+    for c in exercise.checks:
+        named = mistake if mistake is not None and (not mistake.checks or c.name in mistake.checks) else None
+        results.append(CheckResult(name=c.name, kind=c.kind, passed=False, score=0.0, max_score=c.points,
+                                   diagnosis=named.diagnosis if named else error.diagnosis or error.kind,
+                                   message=f"not graded: {error.message}", mistake=named.id if named else None,
+                                   hidden=c.hidden))
+    return tuple(results)
 
 
 def _raised(info: dict, exercise: Exercise, *, at_import: bool, check: str | None = None,
