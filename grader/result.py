@@ -103,11 +103,43 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """What the instructor's policies make of one exercise's autograded (raw) score; the raw score itself never changes.
+
+    The score an override sets replaces the raw score; the late policy then takes its share of that:
+    final = max(0, base - penalty), base = override or raw, penalty = base * late_fraction.
+    """
+
+    exercise: str
+    override: float | None = None      # the score an instructor set; None: no override in force
+    override_reason: str = ""
+    late_fraction: float = 0.0         # the share the late policy takes: 0.1 per day late, 1.0 past a cutoff
+    late_days: float = 0.0             # days past the due time, after the student's extension; 0 when on time
+    submitted_at: str | None = None    # ISO 8601 UTC, from `source`
+    source: str = ""                   # where submitted_at came from: mtime, git or csv
+    due: str | None = None             # ISO 8601 UTC, the extension included
+
+    def base(self, raw: float) -> float:
+        return raw if self.override is None else self.override
+
+    def penalty(self, raw: float) -> float:
+        return round(self.base(raw) * self.late_fraction, 6)
+
+    def final(self, raw: float) -> float:
+        return max(0.0, round(self.base(raw) - self.penalty(raw), 6))
+
+
+@dataclass(frozen=True)
 class StudentResult:
-    """One student's grades in a class, in exercise order: what batch grading stores and every export reads."""
+    """One student's grades in a class, in exercise order: what batch grading stores and every export reads.
+
+    `adjustments` holds the overrides and late penalties in force (at most one per exercise); `score` stays the raw
+    autograded total and `final_score` applies them.
+    """
 
     student: str
     grades: tuple[Grade, ...]
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def score(self) -> float:
@@ -116,3 +148,19 @@ class StudentResult:
     @property
     def max_score(self) -> float:
         return round(sum(g.max_score for g in self.grades), 6)
+
+    def adjustment(self, exercise: str) -> Adjustment:
+        """The exercise's adjustment; one that changes nothing when none is in force."""
+        return next((a for a in self.adjustments if a.exercise == exercise), Adjustment(exercise))
+
+    def final(self, grade: Grade) -> float:
+        """One grade's score after overrides and the late policy."""
+        return self.adjustment(grade.exercise).final(grade.score)
+
+    @property
+    def penalty(self) -> float:
+        return round(sum(self.adjustment(g.exercise).penalty(g.score) for g in self.grades), 6)
+
+    @property
+    def final_score(self) -> float:
+        return round(sum(self.final(g) for g in self.grades), 6)

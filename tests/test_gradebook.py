@@ -86,7 +86,37 @@ def test_an_empty_file_becomes_a_gradebook(tmp_path: Path) -> None:
     path = tmp_path / "gb.sqlite"
     path.touch()
     with Gradebook(path) as book:
-        assert book.meta("schema") == "1"
+        assert book.meta("schema") == "2"
+
+
+def test_a_schema_1_gradebook_is_upgraded_in_place_keeping_every_grade(tmp_path: Path) -> None:
+    path = tmp_path / "gb.sqlite"
+    with Gradebook(path) as book:
+        book.record("alice", _grade(), files=["alice/ex03.py"], stamp=STAMP, wall_seconds=0.3)
+    db = sqlite3.connect(path)  # turn it into what a schema-1 grader wrote
+    db.executescript("ALTER TABLE grades DROP COLUMN submitted_at; ALTER TABLE grades DROP COLUMN submitted_source;"
+                     "DROP TABLE extensions; DROP TABLE overrides; DROP TABLE events; DROP TABLE similar;"
+                     "UPDATE meta SET value = '1' WHERE key = 'schema';")
+    db.close()
+    with Gradebook(path) as book:
+        assert book.meta("schema") == "2"
+        assert book.results()[0].grades == (_grade(),)
+        assert book.history("alice") == []  # schema 1 kept no history; nothing is invented
+        book.record("alice", _grade(score=0.0), files=["alice/ex03.py"], stamp=STAMP, wall_seconds=0.3,
+                    submitted_at="2026-12-01T10:00:00Z", submitted_source="mtime")
+        [event] = book.history("alice", "ex03")
+        assert (event["kind"], event["score"], event["before"]) == ("graded", 4.0, 7.0)
+
+
+def test_every_grade_is_kept_in_the_history_with_the_score_it_replaced(tmp_path: Path) -> None:
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        book.record("alice", _grade(score=0.0), files=[], stamp=STAMP, wall_seconds=0.1)
+        book.record("alice", _grade(), files=[], stamp=STAMP, wall_seconds=0.1)
+        book.record("alice", _grade("ex01"), files=[], stamp=STAMP, wall_seconds=0.1)
+        assert [(e["exercise"], e["score"], e["before"]) for e in book.history("alice")] == [
+            ("ex03", 4.0, None), ("ex03", 7.0, 4.0), ("ex01", 7.0, None)]
+        assert [e["exercise"] for e in book.history("alice", "ex01")] == ["ex01"]
+        assert book.history("bob") == []
 
 
 def test_a_stored_row_is_bounded_however_large_the_grade_was_made(tmp_path: Path) -> None:

@@ -46,3 +46,20 @@ def test_an_honest_grade_is_left_as_it_is():
     notes = tuple(f"cell {i} failed" for i in range(MAX_NOTES))
     grade = Grade(exercise="ex03", title="Q", version=1, submission="s.py", checks=(), notes=notes)
     assert grade.notes == notes
+
+
+def test_an_adjustment_keeps_the_raw_score_and_applies_override_then_late_share():
+    from grader.result import Adjustment, StudentResult
+
+    late = Adjustment("ex03", late_fraction=0.2, late_days=2)
+    assert (late.base(8.0), late.penalty(8.0), late.final(8.0)) == (8.0, 1.6, 6.4)
+    overridden = Adjustment("ex03", override=10.0, late_fraction=0.2)
+    assert (overridden.penalty(3.0), overridden.final(3.0)) == (2.0, 8.0)
+    assert Adjustment("ex03", late_fraction=1.0).final(7.0) == 0.0  # past a cutoff
+    grade = Grade(exercise="ex03", title="t", version=1, submission="s", checks=(
+        CheckResult("Q", "value", False, 3.0, 10.0),))
+    other = Grade(exercise="ex01", title="t", version=1, submission="s", checks=(
+        CheckResult("Q", "value", True, 5.0, 5.0),))
+    result = StudentResult("alice", (grade, other), adjustments=(late,))
+    assert (result.score, result.penalty, result.final_score) == (8.0, 0.6, 7.4)
+    assert result.adjustment("ex01") == Adjustment("ex01")

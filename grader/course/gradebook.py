@@ -6,6 +6,7 @@ again skips each submission whose fingerprint (files, exercise, grader, settings
 
 from __future__ import annotations
 
+import getpass
 import json
 import sqlite3
 import time
@@ -17,11 +18,11 @@ from ..errors import GraderError
 from ..export import grade_from_dict, grade_to_dict
 from ..result import Grade, StudentResult
 
-SCHEMA = 1
+SCHEMA = 2
 FILENAME = "gradebook.sqlite"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
-_TABLES = """
+_TABLES_1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE grades (
     student TEXT NOT NULL, exercise TEXT NOT NULL,
@@ -33,6 +34,7 @@ CREATE TABLE grades (
     seconds REAL NOT NULL,          -- the child's own run
     wall_seconds REAL NOT NULL,     -- from taking the job to the grade, in the grading process
     graded_at TEXT NOT NULL, report TEXT NOT NULL,  -- report: the Grade as JSON (grader.export.grade_to_dict)
+    submitted_at TEXT, submitted_source TEXT,       -- ISO 8601 UTC and where it came from (mtime, git, csv)
     PRIMARY KEY (student, exercise)
 );
 CREATE TABLE checks (
@@ -47,6 +49,34 @@ CREATE VIEW check_rows AS
            g.file_hash, g.exercise_version, g.grader_version, g.seeds, g.seconds, g.graded_at
     FROM checks c JOIN grades g USING (student, exercise);
 """
+_TABLES_2 = """
+CREATE TABLE extensions (
+    student TEXT NOT NULL, exercise TEXT NOT NULL,  -- exercise '*': every exercise
+    days REAL NOT NULL, reason TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (student, exercise)
+);
+CREATE TABLE overrides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student TEXT NOT NULL, exercise TEXT NOT NULL,
+    check_name TEXT,                -- NULL: the exercise's whole score; else that check's score
+    score REAL NOT NULL, reason TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL,
+    dropped_at TEXT, dropped_by TEXT, dropped_reason TEXT  -- set once the override no longer applies
+);
+CREATE TABLE events (               -- the history of every (student, exercise): never updated, never deleted
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student TEXT NOT NULL, exercise TEXT NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL,
+    kind TEXT NOT NULL,             -- graded, override, override_dropped, extension, ...
+    detail TEXT NOT NULL            -- JSON; a grade's: score, max_score, status, before (the score it replaced)
+);
+CREATE TABLE similar (              -- the latest `grade similar` groups of each exercise
+    exercise TEXT NOT NULL, student TEXT NOT NULL, grp INTEGER NOT NULL, similarity REAL NOT NULL,
+    computed_at TEXT NOT NULL, detail TEXT NOT NULL,
+    PRIMARY KEY (exercise, student)
+);
+"""
+_TABLES = _TABLES_1 + _TABLES_2
+_SCHEMA_1_TO_2 = ("ALTER TABLE grades ADD COLUMN submitted_at TEXT;"
+                  "ALTER TABLE grades ADD COLUMN submitted_source TEXT;" + _TABLES_2)
 
 
 class GradebookError(GraderError):
@@ -102,8 +132,16 @@ class Gradebook:
             schema = dict(self._db.execute("SELECT key, value FROM meta").fetchall()).get("schema")
         except sqlite3.DatabaseError:
             raise _unusable(self.path, "an SQLite file, but not a gradebook (no meta table)") from None
-        if schema != str(SCHEMA):
+        if schema == "1":
+            self._upgrade_from_1()
+        elif schema != str(SCHEMA):
             raise _unusable(self.path, f"gradebook schema {schema}, this grader reads schema {SCHEMA}")
+
+    def _upgrade_from_1(self) -> None:
+        """Add schema 2's columns and tables to a schema-1 gradebook, in one transaction; every grade is kept."""
+        self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA_1_TO_2)
+        with _Commit(self._db):
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
 
     def _transaction(self) -> _Commit:
         self._db.execute("BEGIN IMMEDIATE")
@@ -121,22 +159,44 @@ class Gradebook:
         """(student, exercise) -> the fingerprint of its stored grade."""
         return {(s, e): f for s, e, f in self._db.execute("SELECT student, exercise, fingerprint FROM grades")}
 
-    def record(self, student: str, grade: Grade, *, files: list[str], stamp: Stamp, wall_seconds: float) -> None:
-        """Store one grade and its checks in one transaction, replacing any earlier grade of that pair."""
+    def record(self, student: str, grade: Grade, *, files: list[str], stamp: Stamp, wall_seconds: float,
+               submitted_at: str | None = None, submitted_source: str | None = None) -> None:
+        """Store one grade and its checks in one transaction, replacing any earlier grade of that pair.
+
+        The history keeps a `graded` event with the score and the score it replaced (`before`, None at first).
+        """
         report = grade_to_dict(grade)
         with self._transaction():
+            before = self._db.execute("SELECT score FROM grades WHERE student = ? AND exercise = ?",
+                                      (student, grade.exercise)).fetchone()
             self._db.execute("DELETE FROM grades WHERE student = ? AND exercise = ?", (student, grade.exercise))
             self._db.execute(
-                "INSERT INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (student, grade.exercise, json.dumps(files), stamp.file_hash, stamp.exercise_version,
                  stamp.exercise_hash, stamp.grader_version, stamp.settings_hash, stamp.fingerprint,
                  json.dumps(report["seeds"]), grade.status, grade.score, grade.max_score,
                  grade.error.kind if grade.error else None, grade.seconds, wall_seconds, _now(),
-                 json.dumps(report)))
+                 json.dumps(report), submitted_at, submitted_source))
             self._db.executemany(
                 "INSERT INTO checks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(student, grade.exercise, i, c.name, c.kind, int(c.passed), c.score, c.max_score, c.diagnosis,
                   c.message, c.trial, c.mistake) for i, c in enumerate(grade.checks)])
+            self._log(student, grade.exercise, "graded", {
+                "score": grade.score, "max_score": grade.max_score, "status": grade.status,
+                "before": before[0] if before else None, "fingerprint": stamp.fingerprint})
+
+    def _log(self, student: str, exercise: str, kind: str, detail: dict) -> None:
+        """Append one event to the history; call inside the transaction that makes the change."""
+        self._db.execute("INSERT INTO events (student, exercise, at, who, kind, detail) VALUES (?,?,?,?,?,?)",
+                         (student, exercise, _now(), who(), kind, json.dumps(detail, sort_keys=True)))
+
+    def history(self, student: str, exercise: str | None = None) -> list[dict]:
+        """Every event of a student (of one exercise if given), oldest first, each a dict with its detail merged in."""
+        rows = self._db.execute(
+            "SELECT id, student, exercise, at, who, kind, detail FROM events WHERE student = ? "
+            "AND (? IS NULL OR exercise = ?) ORDER BY id", (student, exercise, exercise)).fetchall()
+        return [{"id": i, "student": s, "exercise": e, "at": at, "who": w, "kind": k, **json.loads(d)}
+                for i, s, e, at, w, k, d in rows]
 
     def answered(self) -> tuple[str, ...]:
         """The exercises at least one student handed something in for, sorted."""
@@ -196,6 +256,14 @@ def _unusable(path: Path, reason: str) -> GradebookError:
         f"{path}: cannot use this gradebook ({reason}). It was left untouched. To recover, move it aside "
         f"(mv {path.name} {path.name}.broken) and run `grade batch` again, which regrades every submission "
         f"into a new gradebook; or pass --gradebook to use another file.")
+
+
+def who() -> str:
+    """The name of the person running the grader, as the history records it."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER: a container's uid
+        return "unknown"
 
 
 def _now() -> str:
