@@ -12,7 +12,7 @@ from .config import Limits
 from .deadline import Overrun, call_with_deadline
 from .errors import ExerciseError
 from .exercise import Code, Exercise
-from .inputs import Trial, build_inputs
+from .inputs import Trial, build_inputs, seed_torch
 from .contract import INSTANCE
 from .sandbox import measures, observe
 from .validate import check_reference
@@ -87,7 +87,7 @@ def _run(oracle: Oracle, fn: Callable, trial: Trial, args: dict, max_elements: i
          dims: dict | None = None) -> dict:
     def call() -> dict:
         contract = oracle.exercise.contract
-        torch.manual_seed(trial.seed + 1)
+        seed_torch(trial.seed + 1)
         with torch.enable_grad():
             target, instance = measures.prepare(fn, contract, trial.seed)
             returned = target(*args.values())

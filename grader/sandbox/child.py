@@ -264,7 +264,7 @@ def _run(plan: ChildPlan, fd: int) -> None:
     reran = False
     for trial in plan.trials:
         args = build_inputs(exercise, trial.seed, built=built.take(trial.index))
-        torch.manual_seed(trial.seed + 1)
+        measures.seed(trial.seed + 1)
         # Per trial, the count tells how many backward() calls filled a .grad (accumulated gradients). Where autograd
         # is forbidden it never restarts: whatever ran it, at import, while inputs were built or between trials, counts.
         if not plan.count_whole_run:
@@ -310,7 +310,7 @@ def _again(plan: ChildPlan, function: Any, trial: Trial, built: BuiltInputs) -> 
     def call() -> Any:
         args = build_inputs(plan.exercise, trial.seed, built=built.take(trial.index))
         again, _ = measures.prepare(function, plan.exercise.contract, trial.seed)
-        torch.manual_seed(trial.seed + 1)
+        measures.seed(trial.seed + 1)
         return again(*args.values())
 
     return call
@@ -346,7 +346,7 @@ def _run_freeform(plan: ChildPlan, fd: int, engine: _CountingEngine, snapshot: _
             codes.append(None)
     _send(fd, {"kind": "loaded", "freeform": True, "dims": dims})
     for trial in plan.trials:
-        torch.manual_seed(trial.seed + 1)
+        measures.seed(trial.seed + 1)
         if not plan.count_whole_run:
             engine.calls = 0
         watch.start_trial()

@@ -30,7 +30,9 @@ _hook_getters = tuple(_TB.__dict__[name].__get__ for name in ("_backward_hooks",
 _tensor_flags = {name: _TB.__dict__[name].__get__ for name in ("requires_grad", "is_leaf", "retains_grad")}
 _grad = _TB.__dict__["grad"].__get__
 _detach, _to, _requires_grad_, _is_floating_point = _TB.detach, _TB.to, _TB.requires_grad_, _TB.is_floating_point
-_double, _manual_seed, _float64 = _Module.double, torch.manual_seed, torch.float64
+_double, _float64 = _Module.double, torch.float64
+# The CPU generator's own seeding: torch.manual_seed also formats the Python stack for lazy CUDA/XPU/MTIA seeding
+_manual_seed = torch.default_generator.manual_seed
 _gradcheck = torch.autograd.gradcheck
 MODULE_HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
 MAX_MODULES = 1000  # submodules walked when counting a module's hooks
@@ -101,6 +103,11 @@ def prepare(obj: Any, contract: Contract, seed: int) -> tuple[Callable, Any]:
         _manual_seed(seed + 1)
         return instance, instance
     return obj, None
+
+
+def seed(value: int) -> None:
+    """Seed the CPU generator through the method captured before student code ran."""
+    _manual_seed(value)
 
 
 def taker(exercise: Exercise, obj: Any, seed: int, *, guard: Guard | None = None,
