@@ -559,3 +559,17 @@ def test_containers_longer_than_the_child_sends_are_malformed(value):
     else:
         value["items"].pop()
     check_value(value)  # exactly what observe.MAX_ITEMS lets through
+
+
+def test_the_last_word_is_a_whole_final_frame_and_nothing_after_it():
+    from grader.sandbox.protocol import ends_with_last_word, frame
+
+    note, done = frame(b'{"kind": "note", "text": "x"}'), frame(b'{"kind": "done"}')
+    assert ends_with_last_word(note + done)
+    assert ends_with_last_word(frame(b'{"kind": "error", "error": {}}'))
+    assert not ends_with_last_word(b"")
+    assert not ends_with_last_word(done + note)  # something after it: the run went on
+    assert not ends_with_last_word(note + done[:-1])  # cut short: the process died mid-write
+    assert not ends_with_last_word(note + done + b"\0")
+    assert not ends_with_last_word(frame(b'["done"]')) and not ends_with_last_word(frame(b"\xff"))
+    assert not ends_with_last_word(frame(b'{"kind": "done", "pad": "' + b"x" * 70000 + b'"}'))  # too large to read

@@ -13,6 +13,7 @@ import json
 import linecache
 import math
 import os
+import pickle
 import sys
 import time
 import types
@@ -178,9 +179,42 @@ def _flush() -> None:
             pass
 
 
+def await_plan(plan_fd: int, result_fd: int, output_fd: int, *, keep: tuple[int, ...] = (), own_tree: bool = False,
+               capped: bool = False) -> NoReturn:
+    """Wait, forked ahead of time, for the plan the launcher writes on plan_fd, then run it; never returns.
+
+    Every other descriptor the launcher held is closed first. The pipe closed with nothing on it: exit quietly.
+    """
+    try:
+        _close_all_but({0, 1, 2, plan_fd, result_fd, output_fd, *keep})
+        chunks = []
+        while chunk := os.read(plan_fd, 1 << 20):
+            chunks.append(chunk)
+        os.close(plan_fd)
+        if not chunks:
+            _exit(0)
+        plan = pickle.loads(b"".join(chunks))  # noqa: S301 - written by the grading process, which we trust
+    except BaseException:  # noqa: BLE001 - never unwind into the forked launcher
+        _exit(HARNESS_FAULT)
+    run_child(plan, result_fd, output_fd, own_tree=own_tree, capped=capped)
+
+
+def _close_all_but(keep: set[int]) -> None:
+    start = 0
+    for fd in sorted(keep):
+        if start < fd:  # never an empty range: os.closerange(0, 0) closes every descriptor (close_range's ~0 max)
+            os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, 1 << 16)
+
+
 def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool = False,
               capped: bool = False) -> NoReturn:
-    """Run every trial of the plan and exit; never returns into the grading code."""
+    """Run every trial of the plan and exit; never returns into the grading code.
+
+    Everything sent, it closes its descriptors before exiting: the pipes end at once, and the launcher, reading the
+    last message, answers while the kernel tears down this process's share of torch's memory (10 ms and more).
+    """
     try:
         level = confine(plan.limits, plan.hidden, plan.workdir, result_fd, output_fd, own_tree=own_tree,
                         capped=capped)
@@ -189,6 +223,7 @@ def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool
             _exit(TOO_WEAK)
         _run(plan, result_fd)
         _flush()
+        _close_all_but(set())
         _exit(0)
     except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the forked grader
         _exit(HARNESS_FAULT)

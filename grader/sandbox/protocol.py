@@ -43,6 +43,25 @@ def split_frames(data: bytes, *, most: int | None = None) -> tuple[list[bytes], 
     return frames, data[offset:]
 
 
+def ends_with_last_word(data: bytes, *, largest: int = 1 << 16) -> bool:
+    """Whether `data` is whole frames, at most MAX_MESSAGES, the last of which ends a run (done or error).
+
+    A child that sent it has nothing more to say, so how its process then ends cannot change its grade. A submission
+    can send it too, as it can any message; the parent judges every frame as always.
+    """
+    offset = last = count = 0
+    while len(data) - offset >= HEADER.size and count < MAX_MESSAGES:
+        (size,) = HEADER.unpack_from(data, offset)
+        last, offset, count = offset, offset + HEADER.size + size, count + 1
+    if count == 0 or offset != len(data) or offset - last - HEADER.size > largest:
+        return False
+    try:
+        message = json.loads(data[last + HEADER.size:offset])
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(message, dict) and message.get("kind") in ("done", "error")
+
+
 def _need(ok: bool, what: str) -> None:
     if not ok:
         raise Malformed(what)

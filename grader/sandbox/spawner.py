@@ -57,29 +57,41 @@ def _read_frame(fd: int, deadline: float | None = None) -> bytes | None:
 
 
 def _serve(requests: int, replies: int, around: "Surroundings") -> None:
-    """Run one plan at a time until the grading process closes the pipe."""
+    """Run one plan at a time until the grading process closes the pipe.
+
+    The next child is forked as soon as the last one is answered and cleaned up, so it waits for its plan instead of
+    the plan waiting for the fork; the last child's exit and its strays are dealt with after the answer.
+    """
     from .confine import scrub_environment_block
-    from .runner import RunningChild, become_subreaper, kill_strays
+    from .runner import RunningChild, Standby, become_subreaper, kill_strays
 
     reaper = become_subreaper()
     scrub_environment_block()
+    standby: Standby | None = None
     while True:
+        standby = standby or Standby(around, keep=())
         payload = _read_frame(requests)
         if payload is None:
+            standby.discard()
             return
         plan: ChildPlan = pickle.loads(payload)  # noqa: S301 - written by the grading process, which we trust
         if isinstance(plan, str) and plan == WARM_UP:  # no reply: the next plan follows
+            standby.discard()  # forked cold: the next one is forked warm
+            standby = None
             warm_up()
             continue
         if around.groups is not None:
             around.groups.limit_memory(plan.limits.memory_mb << 20)
-        raw = RunningChild(plan, plan.limits, around).finish()
-        if reaper:
-            kill_strays()
+        child = RunningChild(plan, plan.limits, around, standby=standby, payload=payload)
+        standby = None
+        raw = child.finish()
         del plan, payload
         header = {"result_bytes": raw.result_bytes, "output_bytes": raw.output_bytes, "status": raw.status,
                   "seconds": raw.seconds, "timed_out": raw.timed_out, "output_exceeded": raw.output_exceeded}
         _write_all(replies, frame(json.dumps(header).encode()) + frame(raw.result) + frame(raw.output))
+        child.cleanup()
+        if reaper:
+            kill_strays()
 
 
 def warm_autograd() -> None:
