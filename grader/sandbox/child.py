@@ -30,7 +30,7 @@ from ..inputs import Trial, build_inputs
 from ..source import Unit
 from . import anomaly, measures, observe
 from .built import BuiltInputs
-from .confine import confine
+from .confine import Detached, close_all_but, confine, detach
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .isolate import meets
 from .protocol import SANDBOX_NOTE, frame
@@ -179,14 +179,15 @@ def _flush() -> None:
             pass
 
 
-def await_plan(plan_fd: int, result_fd: int, output_fd: int, *, keep: tuple[int, ...] = (), own_tree: bool = False,
+def await_plan(plan_fd: int, result_fd: int, output_fd: int, *, own_tree: bool = False,
                capped: bool = False) -> NoReturn:
     """Wait, forked ahead of time, for the plan the launcher writes on plan_fd, then run it; never returns.
 
-    Every other descriptor the launcher held is closed first. The pipe closed with nothing on it: exit quietly.
+    What needs no plan is done first (confine.detach), every descriptor the launcher held closed with it. The pipe
+    closed with nothing on it: exit quietly.
     """
     try:
-        _close_all_but({0, 1, 2, plan_fd, result_fd, output_fd, *keep})
+        detached = detach(result_fd, output_fd, keep=(plan_fd,))
         chunks = []
         while chunk := os.read(plan_fd, 1 << 20):
             chunks.append(chunk)
@@ -196,20 +197,11 @@ def await_plan(plan_fd: int, result_fd: int, output_fd: int, *, keep: tuple[int,
         plan = pickle.loads(b"".join(chunks))  # noqa: S301 - written by the grading process, which we trust
     except BaseException:  # noqa: BLE001 - never unwind into the forked launcher
         _exit(HARNESS_FAULT)
-    run_child(plan, result_fd, output_fd, own_tree=own_tree, capped=capped)
-
-
-def _close_all_but(keep: set[int]) -> None:
-    start = 0
-    for fd in sorted(keep):
-        if start < fd:  # never an empty range: os.closerange(0, 0) closes every descriptor (close_range's ~0 max)
-            os.closerange(start, fd)
-        start = fd + 1
-    os.closerange(start, 1 << 16)
+    run_child(plan, result_fd, 1, own_tree=own_tree, capped=capped, detached=detached)
 
 
 def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool = False,
-              capped: bool = False) -> NoReturn:
+              capped: bool = False, detached: Detached | None = None) -> NoReturn:
     """Run every trial of the plan and exit; never returns into the grading code.
 
     Everything sent, it closes its descriptors before exiting: the pipes end at once, and the launcher, reading the
@@ -217,13 +209,13 @@ def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool
     """
     try:
         level = confine(plan.limits, plan.hidden, plan.workdir, result_fd, output_fd, own_tree=own_tree,
-                        capped=capped)
+                        capped=capped, detached=detached)
         _send(result_fd, {"kind": "note", "text": SANDBOX_NOTE + level})
         if not meets(level, plan.limits.require):  # the parent reads the note and refuses; nothing else to do
             _exit(TOO_WEAK)
         _run(plan, result_fd)
         _flush()
-        _close_all_but(set())
+        close_all_but(set())
         _exit(0)
     except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the forked grader
         _exit(HARNESS_FAULT)

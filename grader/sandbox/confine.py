@@ -8,6 +8,7 @@ import os
 import resource
 import signal
 import sys
+from dataclasses import dataclass
 
 import torch
 
@@ -18,27 +19,50 @@ from .seccomp import restrict_sockets
 CAPPED = "; tasks and memory capped (cgroups)"
 
 
+@dataclass(frozen=True)
+class Detached:
+    """What detach() found: the processes and threads of this (real) user then, 0 where the count does not matter."""
+
+    tasks: int
+
+
+def detach(result_fd: int, output_fd: int, *, keep: tuple[int, ...] = ()) -> Detached:
+    """Do what needs no plan: a session of its own, stdin empty, stdout and stderr on the output pipe, every other
+    descriptor but `keep` closed, and the user's task count taken (a child forked ahead does this while it waits)."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    close_all_but({0, 1, 2, result_fd, *keep})
+    sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    # the kernel never applies RLIMIT_NPROC to the real root: no need to count
+    return Detached(tasks=_tasks_of_my_user() if os.getuid() != 0 else 0)
+
+
+def close_all_but(keep: set[int]) -> None:
+    """Close every descriptor not in `keep`."""
+    start = 0
+    for fd in sorted(keep):
+        if start < fd:  # never an empty range: os.closerange(0, 0) closes every descriptor (close_range's ~0 max)
+            os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, 1 << 16)
+
+
 def confine(limits: Limits, hidden: tuple[str, ...], workdir: str, result_fd: int, output_fd: int, *,
-            own_tree: bool, capped: bool) -> str:
+            own_tree: bool, capped: bool, detached: Detached | None = None) -> str:
     """Confine this process; return the isolation level reached.
 
     `hidden`: folders the submission must not see; `workdir`: the only folder it may write.
 
     `own_tree`: the launcher is init of a process tree of its own, with its own /proc and /dev (isolate.py).
     `capped`: the launcher's tree is in pids and memory cgroups.
+    `detached`: what detach() did already, in a child forked ahead of its plan.
     """
-    os.setsid()
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
-    for fd in (null, output_fd):
-        os.close(fd)
-    os.closerange(3, result_fd)
-    os.closerange(result_fd + 1, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16))
-    sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    detached = detached or detach(result_fd, output_fd)
     own = limits.pid_namespace and not own_tree  # a tree of its own per child: only where the launcher has none
     level = isolate(hidden, workdir, own_processes=own, dev_ready=own_tree)
     if level == STRONG and own:
@@ -62,7 +86,7 @@ def confine(limits: Limits, hidden: tuple[str, ...], workdir: str, result_fd: in
     _limit(resource.RLIMIT_CPU, cpu, cpu + 1)
     _limit(resource.RLIMIT_CORE, 0, 0)
     _limit(resource.RLIMIT_FSIZE, 64 << 20, 64 << 20)
-    tasks = _tasks_of_my_user()
+    tasks = detached.tasks
     if tasks:  # stops fork bombs for ordinary users; the kernel never applies it to root, namespace or not
         _limit(resource.RLIMIT_NPROC, tasks + EXTRA_TASKS, tasks + EXTRA_TASKS)
     address_space = _address_space()

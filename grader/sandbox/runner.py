@@ -122,7 +122,7 @@ class Standby:
     while the grading process judges the last one takes that off the time a submission waits.
     """
 
-    def __init__(self, around: Surroundings = Surroundings(), *, keep: tuple[int, ...] = ()) -> None:
+    def __init__(self, around: Surroundings = Surroundings()) -> None:
         plan_r, self._plan_w = os.pipe()
         self.result_r, result_w = os.pipe()
         self.output_r, output_w = os.pipe()
@@ -130,7 +130,7 @@ class Standby:
             stream.flush()
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            await_plan(plan_r, result_w, output_w, keep=keep, own_tree=around.own_tree,
+            await_plan(plan_r, result_w, output_w, own_tree=around.own_tree,
                        capped=around.groups is not None and around.groups.capped)
         for fd in (plan_r, result_w, output_w):
             os.close(fd)

@@ -69,7 +69,7 @@ def _serve(requests: int, replies: int, around: "Surroundings") -> None:
     scrub_environment_block()
     standby: Standby | None = None
     while True:
-        standby = standby or Standby(around, keep=())
+        standby = standby or Standby(around)
         payload = _read_frame(requests)
         if payload is None:
             standby.discard()
