@@ -97,7 +97,7 @@ def test_set_then_change_keeps_both_rows_and_logs_each(course) -> None:
     _, book = course
     done = _grade("override", "alice", "ex03", "--score", "8", "--reason", NOTE, "--who", "mo", "--gradebook", book)
     assert done.returncode == 0, done.stderr
-    assert f"alice ex03: override 8 by mo ('{NOTE}') set (#1)" in done.stdout
+    assert f"alice ex03: override 8/10 by mo ('{NOTE}') set (#1)" in done.stdout
     done = _grade("override", "alice", "ex03", "--score", "9", "--reason", "rechecked", "--gradebook", book)
     assert done.returncode == 0, done.stderr
     rows = _rows(book, "SELECT * FROM overrides ORDER BY id")

@@ -55,7 +55,7 @@ def override_command(student: str, exercise: str, score: float | None, check: st
     A new override of the same exercise (or check) replaces the one in force. A regrade keeps overrides in force
     and says so; grade batch --drop-overrides drops them.
     """
-    from ..course.overrides import check_exercise, check_student, describe, drop_overrides, set_override
+    from ..course.overrides import check_exercise, check_student, describe, drop_overrides, max_points, set_override
 
     try:
         if drop == (score is not None):
@@ -71,7 +71,8 @@ def override_command(student: str, exercise: str, score: float | None, check: st
             else:
                 assert score is not None
                 row = set_override(book, student, exercise, score=score, reason=reason, check=check, by=who)
-                lines = [f"{student} {exercise}: {describe(row)} set (#{row.id}); grade history {student} "
+                top = max_points(book, student, exercise, check)
+                lines = [f"{student} {exercise}: {describe(row, top)} set (#{row.id}); grade history {student} "
                          f"{exercise} shows every change"]
     except GraderError as error:
         _fail(error)

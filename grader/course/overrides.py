@@ -84,7 +84,7 @@ def check_exercise(exercise: str, course: list[str]) -> None:
         raise UsageError(f"no exercise '{exercise}' in this course{hint}; run 'grade list' to see them")
 
 
-def _max_score(gradebook: Gradebook, student: str, exercise: str, check: str | None) -> float:
+def max_points(gradebook: Gradebook, student: str, exercise: str, check: str | None = None) -> float:
     """The most points `check` (or the whole exercise) can take in the stored grade; refuses what is not stored."""
     row = gradebook._db.execute("SELECT max_score FROM grades WHERE student = ? AND exercise = ?",
                                 (student, exercise)).fetchone()
@@ -124,7 +124,7 @@ def set_override(gradebook: Gradebook, student: str, exercise: str, *, score: fl
     """
     reason = _reason(reason, "an override")
     by = by or who()
-    top = _max_score(gradebook, student, exercise, check)
+    top = max_points(gradebook, student, exercise, check)
     what = f"check {check}" if check is not None else exercise
     if not (math.isfinite(score) and 0 <= score <= top):
         raise UsageError(f"--score {score:g} is outside 0..{top:g}, the points {what} is worth")
