@@ -63,7 +63,7 @@ def override_command(student: str, exercise: str, score: float | None, check: st
         known = _course_exercises(config)
         with _open(gradebook, config, "override") as book:
             check_student(book, student)
-            check_exercise(exercise, known)
+            check_exercise(book, exercise, known)
             if drop:
                 dropped = drop_overrides(book, student, exercise, reason=reason, check=check, by=who)
                 lines = [f"{student} {exercise}: dropped {describe(o)} (#{o.id}); the autograded score counts again"
@@ -100,7 +100,7 @@ def history_command(student: str, exercise: str | None, kind: str, gradebook: Pa
         with _open(gradebook, config, "history") as book:
             check_student(book, student)
             if exercise is not None:
-                check_exercise(exercise, known)
+                check_exercise(book, exercise, known)
             events = book.history(student, exercise)
             in_force = active_overrides(book)
     except GraderError as error:

@@ -76,10 +76,15 @@ def check_student(gradebook: Gradebook, student: str) -> None:
         raise UsageError(f"no student '{student}' in the gradebook {gradebook.path}{hint}")
 
 
-def check_exercise(exercise: str, course: list[str]) -> None:
-    """Refuse an exercise the course does not have, naming the closest one it has."""
-    if exercise not in course:
-        close = closest_id(exercise, course)
+def check_exercise(gradebook: Gradebook, exercise: str, course: list[str]) -> None:
+    """Refuse an exercise the course does not have, naming the closest one it has.
+
+    One the course has since removed still counts when the gradebook holds its grades or history.
+    """
+    stored = [e for (e,) in gradebook._db.execute("SELECT exercise FROM grades UNION SELECT exercise FROM events")]
+    known = [*course, *(e for e in stored if e not in course)]
+    if exercise not in known:
+        close = closest_id(exercise, known)
         hint = f" (did you mean {close}?)" if close else ""
         raise UsageError(f"no exercise '{exercise}' in this course{hint}; run 'grade list' to see them")
 
@@ -152,15 +157,13 @@ def drop_overrides(gradebook: Gradebook, student: str, exercise: str, *, reason:
     """
     reason = _reason(reason, "dropping an override")
     by = by or who()
-    active = _active(gradebook, student, exercise)
-    if check is not None:
-        active = [o for o in active if o.check == check]
-    if not active:
+    with gradebook._transaction():  # read and drop together: what is dropped is what was in force
         in_force = _active(gradebook, student, exercise)
-        on = f" on check {check}" if check is not None else ""
-        others = (f" (in force: {', '.join(describe(o) for o in in_force)})" if in_force else "")
-        raise UsageError(f"{student} {exercise} has no override in force{on} to drop{others}")
-    with gradebook._transaction():
+        active = [o for o in in_force if check is None or o.check == check]
+        if not active:
+            on = f" on check {check}" if check is not None else ""
+            others = f" (in force: {', '.join(describe(o) for o in in_force)})" if in_force else ""
+            raise UsageError(f"{student} {exercise} has no override in force{on} to drop{others}")
         _drop(gradebook, active, reason=reason, by=by)
     return active
 
@@ -179,7 +182,7 @@ def _drop(gradebook: Gradebook, overrides: list[OverrideRow], *, reason: str, by
 
 def after_regrade(gradebook: Gradebook, student: str, exercise: str, *, drop: bool,
                   by: str | None = None) -> RegradeNotice | None:
-    """What a new grade of (student, exercise) means for its overrides: kept and reported, or dropped (--drop-overrides).
+    """Say what a new grade of (student, exercise) means for its overrides: kept, or dropped (--drop-overrides).
 
     Called right after the grade is stored; dropping is its own transaction, one per pair, immediately after the
     grade's, so a run killed in between leaves the grade stored and the override in force (never the reverse).
