@@ -68,11 +68,13 @@ gradebook_option = click.option("--gradebook", type=UserPath(dir_okay=False), de
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster: tcp://scheduler:8786, or local:N for N worker processes here "
                    "(needs pip install 'autograd-grader[dask]'; see docs/scale.md).")
+@click.option("--drop-overrides", is_flag=True,
+              help="Drop the overrides in force of every submission regraded (default: keep them and say so).")
 @gradebook_option
 @config_option
 def batch_command(submissions: Path, exercises: str | None, workers: int | None, force: bool,
                   timeout_s: float | None, memory_mb: int | None, cluster: str | None, gradebook: Path | None,
-                  config: Path | None) -> None:
+                  config: Path | None, drop_overrides: bool = False) -> None:
     """Grade a class: SUBMISSIONS holds one folder per student (the folder name is the student id).
 
     Grades are stored in the gradebook as they land; run again after a crash and it goes on where it stopped,
@@ -91,7 +93,7 @@ def batch_command(submissions: Path, exercises: str | None, workers: int | None,
         click.echo(f"{len(roster.students)} students, {len(roster.jobs)} submissions over {len(roster.exercises)} "
                    f"exercise(s) ({', '.join(roster.exercises)}); gradebook {book_path}")
         summary = _grade_class(roster, settings, book_path, selected=exercises is not None, workers=workers,
-                               force=force, cluster=cluster)
+                               force=force, cluster=cluster, drop_overrides=drop_overrides)
     except GraderError as error:
         _fail(error)
         return
@@ -108,7 +110,7 @@ def _echo_ignored(ignored: tuple[str, ...], shown: int = 10) -> None:
 
 
 def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: int,  # noqa: ANN001
-                 force: bool, cluster: str | None = None) -> str:
+                 force: bool, cluster: str | None = None, drop_overrides: bool = False) -> str:
     """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded.
 
     With a cluster, each Dask worker warms up and forks its own zygote; this process only reads and stores.
@@ -144,6 +146,7 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         progress = Progress(total=len(todo), terminal=sys.stderr.isatty())
         launchers = Launchers(zygote, min(workers, max(len(todo), 1))) if client is None else None
         try:
+            overridden, notices = _overridden(book), []
             graded = (run_batch(todo, course, launchers, book, root=roster.folder) if launchers is not None
                       else run_on_cluster(todo, course, client, book, root=roster.folder))
             for done in graded:
@@ -151,14 +154,33 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
                 line = progress.update(problem=error is not None and error.kind != "no_submission")
                 if line:
                     click.echo(line, nl=False, err=True)
+                if (done.job.student, done.job.exercise) in overridden:
+                    notices.append(_after_regrade(book, done.job, drop_overrides))
         finally:
             if launchers is not None:
                 launchers.close()
+        for notice in filter(None, notices):  # after the run: each pair whose overrides still apply or were dropped
+            click.echo(notice)
         assigned = tuple(sorted({*(roster.exercises if selected else book.answered()), *(book.assigned() or ())}))
         book.set_meta("exercises", json.dumps(assigned))
         results = book.results(exercises=assigned)
     students = set(roster.students)
     return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged)
+
+
+def _overridden(book) -> set:  # noqa: ANN001
+    """The (student, exercise) pairs with overrides in force, read once before a batch."""
+    from ..course.overrides import active_overrides
+
+    return set(active_overrides(book))
+
+
+def _after_regrade(book, job, drop: bool) -> str | None:  # noqa: ANN001
+    """Keep (and say so) or drop the overrides of a pair just regraded, right after its grade is stored."""
+    from ..course.overrides import after_regrade, notice_line
+
+    notice = after_regrade(book, job.student, job.exercise, drop=drop)
+    return notice_line(notice) if notice is not None else None
 
 
 def _load_results(gradebook: Path | None, config: Path | None, exercises: str | None, command: str) -> list:
