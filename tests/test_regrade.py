@@ -179,3 +179,39 @@ def test_no_run_yet_is_said(tmp_path: Path) -> None:
         pass
     done = grade(tmp_path, "regrades", "--gradebook", str(tmp_path / "gb.sqlite"))
     assert done.returncode == 2 and "no batch run has graded anything yet" in done.stderr
+
+
+def test_the_table_names_a_status_change_and_counts_first_grades() -> None:
+    from grader.course.regrade import Change, Run, render_run, run_to_dict
+
+    changes = (Change("ann", "ex03", 7.0, 10.0, "failed", 10.0, 10.0, "passed"),
+               Change("ben", "ex03", 10.0, 10.0, "passed", 10.0, 10.0, "passed"),
+               Change("cas", "ex03", 10.0, 10.0, "passed", 10.0, 12.0, "failed"),  # the maximum moved: a change
+               Change("dee", "ex03", None, None, None, 0.0, 10.0, "error"))  # graded for the first time
+    run = Run(4, "2026-12-01T10:00:00Z", "prof", "changed submissions", pairs=6, changes=changes)
+    lines = render_run(run).splitlines()
+    assert lines[0] == ("run 4 (2026-12-01T10:00:00Z, prof; changed submissions): regraded 3 submission(s), "
+                        "2 changed; 1 graded for the first time (no before); interrupted after 4 of 6")
+    assert lines[2].split() == ["ann", "ex03", "7/10", "10/10", "+3", "failed", "->", "passed"]
+    assert lines[3].split() == ["cas", "ex03", "10/10", "10/12", "0", "passed", "->", "failed"]
+    assert lines[4].strip().startswith("1 regraded submission(s) unchanged")
+    assert [row.split()[0] for row in render_run(run, everything=True).splitlines()[2:]] == ["ann", "ben", "cas"]
+    data = run_to_dict(run)
+    assert (data["regraded"], data["changed"], data["unchanged"], data["first_grades"]) == (3, 2, 1, 1)
+
+
+def test_student_names_are_split_checked_and_kept_in_roster_order(tmp_path: Path) -> None:
+    from grader.course.regrade import pick_students
+    from grader.course.roster import read_roster
+    from grader.errors import UsageError
+
+    for name in ("zoe", "amy", "bob"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "ex03.py").write_text("x = 1\n", encoding="utf-8")
+    roster = read_roster(tmp_path, ["ex01", "ex03"], None)
+    picked = pick_students(roster, ("zoe, amy", "amy"))
+    assert picked.students == ("amy", "zoe") and {job.student for job in picked.jobs} == {"amy", "zoe"}
+    with pytest.raises(UsageError, match="--student is empty"):
+        pick_students(roster, (" , ",))
+    with pytest.raises(UsageError, match=r"no student 'qqq' in .*; the students are amy, bob, zoe"):
+        pick_students(roster, ("qqq",))
