@@ -88,7 +88,8 @@ def main() -> None:
     grade init mycourse/       write a course of your own (config, exercises, solutions, fixtures)
     grade new ex02 "title"     scaffold an exercise in this course
     grade check-exercises ex02 prove exercises against their solutions (default: all; --invert: the starters)
-    grade batch submissions/   grade a class into the gradebook (resumable)
+    grade batch submissions/   grade a class into the gradebook (resumable; --student, --changed-exercise)
+    grade regrades             the last batch run's before/after diff of scores
     grade export --format csv  export the gradebook (csv, json, canvas, junit, gradescope)
     grade report               the class report: one offline HTML page
     grade bundle -o student/   what students receive (no answers, no hidden trials)

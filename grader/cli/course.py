@@ -56,9 +56,14 @@ gradebook_option = click.option("--gradebook", type=UserPath(dir_okay=False), de
 
 @main.command("batch")
 @click.argument("submissions", type=UserPath(file_okay=False))
-@click.option("--exercises", default=None, metavar="IDS",
+@click.option("--exercises", "--exercise", "exercises", default=None, metavar="IDS",
               help="Comma-separated exercises to grade, e.g. ex01,ex03; a student with no file for one gets a zero "
                    "with the reason (default: every exercise anyone in the class answered).")
+@click.option("--student", "students", multiple=True, metavar="NAMES",
+              help="Regrade only these students (repeatable or comma-separated), changed or not.")
+@click.option("--changed-exercise", is_flag=True,
+              help="Regrade only the grades whose exercise (file, fixtures, grading settings) changed since they were "
+                   "graded, of --exercises (default: all); prints the before/after diff. See docs/semester.md.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Submissions graded at once (default: the number of cores). With --cluster, each Dask worker "
                    "thread grades one at a time instead.")
@@ -72,14 +77,16 @@ gradebook_option = click.option("--gradebook", type=UserPath(dir_okay=False), de
               help="Drop the overrides in force of every submission regraded (default: keep them and say so).")
 @gradebook_option
 @config_option
-def batch_command(submissions: Path, exercises: str | None, workers: int | None, force: bool,
-                  timeout_s: float | None, memory_mb: int | None, cluster: str | None, gradebook: Path | None,
-                  config: Path | None, drop_overrides: bool = False) -> None:
+def batch_command(submissions: Path, exercises: str | None, students: tuple[str, ...], changed_exercise: bool,
+                  workers: int | None, force: bool, timeout_s: float | None, memory_mb: int | None,
+                  cluster: str | None, gradebook: Path | None, config: Path | None,
+                  drop_overrides: bool = False) -> None:
     """Grade a class: SUBMISSIONS holds one folder per student (the folder name is the student id).
 
     Grades are stored in the gradebook as they land; run again after a crash and it goes on where it stopped,
     regrading nothing unchanged.
     """
+    from ..course.regrade import regrade_selection
     from ..course.roster import read_roster, select_exercises
     from ..exercise import exercise_files
 
@@ -88,12 +95,14 @@ def batch_command(submissions: Path, exercises: str | None, workers: int | None,
         settings = _settings(config, timeout_s=timeout_s, memory_mb=memory_mb)
         known = list(exercise_files(settings.exercises_dir))
         roster = read_roster(submissions, known, select_exercises(known, exercises))
+        roster, selection = regrade_selection(roster, students, changed_exercise=changed_exercise, force=force)
         workers = workers or len(os.sched_getaffinity(0))
         _echo_ignored(roster.ignored)
         click.echo(f"{len(roster.students)} students, {len(roster.jobs)} submissions over {len(roster.exercises)} "
                    f"exercise(s) ({', '.join(roster.exercises)}); gradebook {book_path}")
         summary = _grade_class(roster, settings, book_path, selected=exercises is not None, workers=workers,
-                               force=force, cluster=cluster, drop_overrides=drop_overrides)
+                               force=force or bool(students), cluster=cluster, changed_exercise=changed_exercise,
+                               selection=selection, drop_overrides=drop_overrides)
     except GraderError as error:
         _fail(error)
         return
@@ -110,7 +119,8 @@ def _echo_ignored(ignored: tuple[str, ...], shown: int = 10) -> None:
 
 
 def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: int,  # noqa: ANN001
-                 force: bool, cluster: str | None = None, drop_overrides: bool = False) -> str:
+                 force: bool, cluster: str | None = None, changed_exercise: bool = False,
+                 selection: str = "changed submissions", drop_overrides: bool = False) -> str:
     """Warm up, fork the zygote before any exercise or grade is read, then grade every job not yet graded.
 
     With a cluster, each Dask worker warms up and forks its own zygote; this process only reads and stores.
@@ -124,6 +134,7 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
     from ..course.batch import Course, run_batch, seed_base, to_grade
     from ..course.gradebook import Gradebook
     from ..course.progress import Progress
+    from ..course.regrade import changed_exercises, run_diff, start_run
     from ..report import class_summary
     from ..sandbox.pool import Launchers, Zygote
 
@@ -139,9 +150,15 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         book = stack.enter_context(Gradebook(book_path))
         course = Course(settings, roster.exercises, seed_base(book),
                         hide=(roster.folder.resolve(), book_path.resolve().parent))
-        todo = to_grade(roster.jobs, book, course, force=force)
+        if changed_exercise:
+            chosen = changed_exercises(roster.jobs, book, course)
+            click.echo("\n".join(chosen.lines))
+            todo = list(chosen.jobs)
+        else:
+            todo = to_grade(roster.jobs, book, course, force=force)
         unchanged = len(roster.jobs) - len(todo)
-        if unchanged:
+        run = start_run(book, selection=selection, jobs=todo) if todo else None
+        if unchanged and not changed_exercise:
             click.echo(f"{unchanged} submission(s) unchanged since they were graded: kept (--force regrades them)")
         progress = Progress(total=len(todo), terminal=sys.stderr.isatty())
         launchers = Launchers(zygote, min(workers, max(len(todo), 1))) if client is None else None
@@ -164,8 +181,9 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         assigned = tuple(sorted({*(roster.exercises if selected else book.answered()), *(book.assigned() or ())}))
         book.set_meta("exercises", json.dumps(assigned))
         results = book.results(exercises=assigned)
+        diff = run_diff(book, run)
     students = set(roster.students)
-    return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged)
+    return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged) + diff
 
 
 def _overridden(book) -> set:  # noqa: ANN001

@@ -102,6 +102,8 @@ class Stamp:
 class Gradebook:
     """An open gradebook; use as a context manager."""
 
+    run: int | None = None  # the batch run this connection grades in (grader.course.regrade.start_run)
+
     def __init__(self, path: Path) -> None:
         self.path = path
         fresh = not path.exists() or path.stat().st_size == 0  # an empty file holds nothing to lose
@@ -167,7 +169,7 @@ class Gradebook:
         """
         report = grade_to_dict(grade)
         with self._transaction():
-            before = self._db.execute("SELECT score FROM grades WHERE student = ? AND exercise = ?",
+            before = self._db.execute("SELECT score, status, max_score FROM grades WHERE student = ? AND exercise = ?",
                                       (student, grade.exercise)).fetchone()
             self._db.execute("DELETE FROM grades WHERE student = ? AND exercise = ?", (student, grade.exercise))
             self._db.execute(
@@ -183,7 +185,9 @@ class Gradebook:
                   c.message, c.trial, c.mistake) for i, c in enumerate(grade.checks)])
             self._log(student, grade.exercise, "graded", {
                 "score": grade.score, "max_score": grade.max_score, "status": grade.status,
-                "before": before[0] if before else None, "fingerprint": stamp.fingerprint})
+                "before": before[0] if before else None, "fingerprint": stamp.fingerprint,
+                **({"before_status": before[1], "before_max": before[2]} if before else {}),
+                **({"run": self.run} if self.run is not None else {})})
 
     def _log(self, student: str, exercise: str, kind: str, detail: dict) -> None:
         """Append one event to the history; call inside the transaction that makes the change."""
