@@ -15,7 +15,8 @@ from .course import _echo_ignored, _gradebook_path, gradebook_option
 
 @main.command("similar")
 @click.argument("submissions", required=False, type=UserPath(file_okay=False))
-@click.option("--exercise", "exercise_id", required=True, metavar="EXERCISE", help="The exercise to compare, e.g. ex03.")
+@click.option("--exercise", "exercise_id", required=True, metavar="EXERCISE",
+              help="The exercise to compare, e.g. ex03.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
               help="Group two submissions when this share of their own fingerprints (starter code removed) is shared.")
 @click.option("--format", "kind", type=click.Choice(("text", "json")), default="text", show_default=True,

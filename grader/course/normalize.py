@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import heapq
 import io
 import re
@@ -41,6 +40,8 @@ FALLBACK = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'
                       r"|\*\*=?|//=?|<<=?|>>=?|->|[-+*/%&|^<>=!@:]=|\S")
 KEYWORDS = {"FunctionDef": "def", "AsyncFunctionDef": "def", "ExceptHandler": "except", "match_case": "case",
             "AsyncFor": "for", "AsyncWith": "with"}
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+MAX_RUN = 64  # statements ordered as one run at most
 NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -154,16 +155,18 @@ def _strip(tree: ast.Module) -> ast.Module:
 # -- 3. order that does not matter --------------------------------------------------------------------------------
 
 def _shape(node: ast.AST, hidden: frozenset[str]) -> str:
-    """The statement's dump with the names it may rename hidden: its place in a canonical order."""
-    masked = copy.deepcopy(node)
-    for sub in ast.walk(masked):
-        if isinstance(sub, ast.Name) and sub.id in hidden:
-            sub.id = "_"
-        elif isinstance(sub, ast.arg):
-            sub.arg = "_"
-        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.name in hidden:
-            sub.name = "_"
-    return ast.dump(masked, annotate_fields=False)
+    """The statement's structure with the names it may rename hidden: its place in a canonical order."""
+    parts = []
+    for sub in _walk_order(node):
+        parts.append(type(sub).__name__)
+        for field, value in ast.iter_fields(sub):
+            if isinstance(value, list):
+                parts.append(str(len(value)))  # how many children: the flat walk then reads as one tree only
+            elif isinstance(value, str) and field in ("id", "arg", "name"):
+                parts.append("_" if field == "arg" or value in hidden else value)
+            elif not isinstance(value, ast.AST):
+                parts.append(repr(value))
+    return " ".join(parts)
 
 
 def _effects(stmt: ast.stmt, modules: frozenset[str], own: frozenset[str]) -> tuple[set[str], set[str], bool]:
@@ -210,6 +213,8 @@ def _root(node: ast.AST) -> str | None:
 def _order_run(run: list[ast.stmt], modules: frozenset[str], own: frozenset[str],
                hidden: frozenset[str]) -> list[ast.stmt]:
     """A canonical topological order of adjacent simple statements: smallest shape first among the ready ones."""
+    if len(run) > MAX_RUN:  # the dependency graph is quadratic in the run: order a long one in pieces
+        return [s for i in range(0, len(run), MAX_RUN) for s in _order_run(run[i:i + MAX_RUN], modules, own, hidden)]
     if len(run) < 2:
         return run
     facts = [_effects(s, modules, own) for s in run]
@@ -259,9 +264,8 @@ def _reorder(tree: ast.Module, keep: frozenset[str]) -> None:
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
                 setattr(node, field, _order_block(block, modules, own, hidden))
-    definitions = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom, ast.FunctionDef,
-                                                          ast.AsyncFunctionDef, ast.ClassDef))]
-    rest = [s for s in tree.body if s not in definitions]
+    definitions = [s for s in tree.body if isinstance(s, DEFINITIONS)]
+    rest = [s for s in tree.body if not isinstance(s, DEFINITIONS)]
     definitions.sort(key=lambda s: (not isinstance(s, (ast.Import, ast.ImportFrom)), _shape(s, hidden)))
     tree.body = definitions + rest
 
