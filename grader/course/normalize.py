@@ -21,6 +21,7 @@ import ast
 import builtins
 import heapq
 import io
+import keyword
 import re
 import tokenize
 from collections.abc import Iterable
@@ -64,6 +65,8 @@ def normalize(source: str, *, keep: frozenset[str] = frozenset(),
         return tree, list(_emit(tree))
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
         raise Unparsable(f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # syntax this normalizer does not know yet: tokens still compare it
+        raise Unparsable(f"not normalized ({type(exc).__name__}: {exc})") from None
 
 
 def fallback_tokens(source: str, keep: frozenset[str] = frozenset()) -> list[Token]:
@@ -83,17 +86,16 @@ def fallback_tokens(source: str, keep: frozenset[str] = frozenset()) -> list[Tok
             raw.extend((m.group(), number) for m in FALLBACK.finditer(line) if not m.group().startswith("#"))
     names: dict[str, str] = {}
     out: list[Token] = []
+    kept = BUILTINS | keep
     for i, (text, line) in enumerate(raw):
         after_dot = i > 0 and raw[i - 1][0] == "."
-        if text.isidentifier() and not _keyword(text) and text not in BUILTINS | keep and not after_dot:
+        if text.isidentifier() and not _keyword(text) and text not in kept and not after_dot:
             text = names.setdefault(text, f"v{len(names)}")
         out.append((text, line))
     return out
 
 
 def _keyword(text: str) -> bool:
-    import keyword
-
     return keyword.iskeyword(text) or keyword.issoftkeyword(text)
 
 
