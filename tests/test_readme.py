@@ -166,6 +166,11 @@ def _report(folder: Path, result: subprocess.CompletedProcess) -> None:
     assert "<svg" in html and "ex03" in html and "ex01" in html
 
 
+def _similar(folder: Path, result: subprocess.CompletedProcess) -> None:
+    assert result.stdout.startswith("ex03: 2 submission(s) read") and "not a verdict" in result.stdout
+    assert "table similar" in result.stderr and (folder / "grades" / "gradebook.sqlite").is_file()
+
+
 def _bundle(folder: Path, result: subprocess.CompletedProcess) -> None:
     student = folder / "student"
     assert (student / "config.yaml").is_file() and (student / "exercises").is_dir()
@@ -193,6 +198,7 @@ EXPECTED: dict[str, Callable[[Path, subprocess.CompletedProcess], None]] = {
     "grade export --format junit -o junit.xml": _junit,
     "grade export --format gradescope --student alice": _gradescope_results,
     "grade report -o class-report.html": _report,
+    "grade similar --exercise ex03 submissions/": _similar,
     "grade bundle -o student/": _bundle,
     "grade classroom init student/": _classroom,
     "grade gradescope build ex01 ex03 -o autograder.zip": _autograder,
@@ -216,7 +222,8 @@ def test_readme_command_works_as_printed(course, command):
 
 # ------------------------------------------------------------------------------------------- outside a course folder
 
-WRITING = [c for c in COMMANDS if c.split()[1] in ("batch", "export", "report", "bundle", "classroom", "gradescope")]
+WRITING = [c for c in COMMANDS if c.split()[1] in ("batch", "export", "report", "similar", "bundle", "classroom",
+                                                   "gradescope")]
 
 
 def test_outside_a_course_folder_the_writing_commands_stop_and_write_nothing(tmp_path):

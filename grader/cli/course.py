@@ -246,13 +246,18 @@ def report_command(output: Path, title: str, exercises: str | None, gradebook: P
     """Write the class report: one offline HTML page with score charts, failure rates and common mistakes."""
     from ..course.classreport import render_class_report
 
+    from ..course.gradebook import Gradebook
+    from ..course.similarreport import marks
+
     try:
         results = _load_results(gradebook, config, exercises, "report")
         output = _output(output, "the class report")
+        with Gradebook(_gradebook_path(gradebook, config, "report")) as book:
+            similar = marks(book.similar())  # `grade similar` groups, marked per student and exercise
     except GraderError as error:
         _fail(error)
         return
-    _write(render_class_report(results, title=title), output)
+    _write(render_class_report(results, title=title, similar=similar), output)
 
 
 EXPORT_FORMATS = ("csv", "json", "canvas", "junit", "gradescope")

@@ -63,8 +63,12 @@ article.example{margin:0 0 24px}
 """
 
 
-def render_class_report(results: list[StudentResult], *, title: str, top: int = 10) -> str:
-    """Render the class's results as one self-contained HTML page, with the `top` most common diagnoses."""
+def render_class_report(results: list[StudentResult], *, title: str, top: int = 10,
+                        similar: dict[tuple[str, str], str] | None = None) -> str:
+    """Render the class's results as one self-contained HTML page, with the `top` most common diagnoses.
+
+    `similar` marks students in a `grade similar` group: (student, exercise) -> "similar to bob, carol (0.93)".
+    """
     groups = by_exercise(results)
     stats = [exercise_stats(exercise, graded) for exercise, graded in groups.items()]
     anchors = {s.exercise: f"exercise-{i}" for i, s in enumerate(stats, 1)}
@@ -84,6 +88,8 @@ def render_class_report(results: list[StudentResult], *, title: str, top: int = 
     body += [_exercise(s, anchors[s.exercise]) for s in stats]
     if examples:
         body.append(_examples(examples, grades))
+    if similar and any(exercise in anchors for _, exercise in similar):
+        body.append(_similar(similar, list(anchors)))
     return ("<!DOCTYPE html>\n"
             '<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
@@ -207,6 +213,20 @@ def _examples(examples: dict[tuple[str, str], str], grades: dict[tuple[str, str]
                 for (student, exercise), anchor in examples.items()]
     return ('<section id="examples"><h2>Example reports</h2><p class="muted">The report each example student '
             f"received, exactly as the grader gave it.</p>{''.join(articles)}</section>")
+
+
+def _similar(similar: dict[tuple[str, str], str], order: list[str]) -> str:
+    """Students `grade similar` grouped, per exercise: evidence for the instructor to read, never a verdict."""
+    rank = {exercise: i for i, exercise in enumerate(order)}
+    rows = [f'<tr class="similar" data-student="{_text(student)}" data-exercise="{_text(exercise)}"><td>'
+            f"{_text(exercise)}</td><td>{_text(student)}</td><td>{_text(phrase)}</td></tr>"
+            for (student, exercise), phrase in sorted(similar.items(), key=lambda kv: (rank.get(kv[0][1], 0),
+                                                                                       kv[0][0]))
+            if exercise in rank]  # only the exercises this report shows
+    return ('<section id="similar"><h2>Similar submissions</h2><p class="muted">From <code>grade similar</code>: '
+            "near-identical code after names, comments, layout and starter code are set aside. Evidence for a "
+            "human to read, not a verdict; scores are unchanged.</p><table><thead><tr><th>Exercise</th><th>Student"
+            f'</th><th>Similarity</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
 
 def _tick_step(tallest: int) -> int:

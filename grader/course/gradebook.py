@@ -222,6 +222,33 @@ class Gradebook:
         return [StudentResult(student, tuple(grades[e] for e in exercises if e in grades))
                 for student, grades in sorted(by_student.items())]
 
+    def replace_similar(self, exercise: str, rows: list[tuple[str, int, float, dict]]) -> None:
+        """Store an exercise's `grade similar` groups (student, group, similarity, detail) in place of its last run.
+
+        One transaction; a student whose flag changed (newly similar, to other students, or no longer) gets a
+        `similar` event in the history, so a rerun with the same result adds nothing.
+        """
+        at = _now()
+        with self._transaction():
+            before = {s: set(json.loads(d).get("similar_to", {})) for s, d in self._db.execute(
+                "SELECT student, detail FROM similar WHERE exercise = ?", (exercise,))}
+            self._db.execute("DELETE FROM similar WHERE exercise = ?", (exercise,))
+            self._db.executemany("INSERT INTO similar VALUES (?,?,?,?,?,?)", [
+                (exercise, s, grp, sim, at, json.dumps(detail, sort_keys=True)) for s, grp, sim, detail in rows])
+            now = {s: (grp, detail.get("similar_to", {})) for s, grp, _, detail in rows}
+            for student in sorted(before.keys() | now.keys()):
+                grp, similar_to = now.get(student, (None, {}))
+                if before.get(student, set()) != set(similar_to):
+                    self._log(student, exercise, "similar", {"group": grp, "similar_to": similar_to})
+
+    def similar(self, exercise: str | None = None) -> list[dict]:
+        """The stored `grade similar` rows (of one exercise if given), each with its detail merged in."""
+        rows = self._db.execute("SELECT exercise, student, grp, similarity, computed_at, detail FROM similar "
+                                "WHERE ? IS NULL OR exercise = ? ORDER BY exercise, grp, student",
+                                (exercise, exercise)).fetchall()
+        return [{**json.loads(d), "exercise": e, "student": s, "group": g, "similarity": sim, "computed_at": at}
+                for e, s, g, sim, at, d in rows]
+
     def close(self) -> None:
         self._db.close()
 
