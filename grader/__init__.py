@@ -12,6 +12,33 @@ The tree reads as the architecture, from the bottom up (tests/test_layers.py hol
 - course/ (a class: batch, gradebook, reports, check-exercises) and platforms/ (the student bundle, Classroom,
   Gradescope): they call the pipeline; neither imports the other, and nothing below imports them.
 - cli/: the click commands, the only code that prints or exits.
+
+In a notebook, `grader.check("ex03")` (or `%grade ex03` after `%load_ext grader`) grades the cells the kernel ran
+(grader.platforms.notebookcheck); these entry points import it on call, so `import grader` stays light.
 """
 
 __version__ = "0.1.0"
+
+
+def check(exercise: str, **options: object) -> None:
+    """Grade the cells this notebook's kernel ran (or the calling script) against `exercise`; show the report.
+
+    Options: config= (a config.yaml; default: the course found from the working folder, as `grade` finds it),
+    notebook= (the .ipynb this kernel runs, when the front end does not say), timeout_s= (default 120)."""
+    from .platforms.notebookcheck import check as run_check
+
+    run_check(exercise, **options)  # type: ignore[arg-type]
+
+
+def check_all(**options: object) -> None:
+    """Grade the cells this kernel ran against every exercise they answer, with one total; options as check()."""
+    from .platforms.notebookcheck import check as run_check
+
+    run_check("all", **options)  # type: ignore[arg-type]
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext grader`: define the %grade magic."""
+    from .platforms.notebookcheck import register_magic
+
+    register_magic(ipython)
