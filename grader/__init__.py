@@ -20,25 +20,20 @@ In a notebook, `grader.check("ex03")` (or `%grade ex03` after `%load_ext grader`
 __version__ = "0.1.0"
 
 
-def check(exercise: str, **options: object) -> None:
-    """Grade the cells this notebook's kernel ran (or the calling script) against `exercise`; show the report.
-
-    Options: config= (a config.yaml; default: the course found from the working folder, as `grade` finds it),
-    notebook= (the .ipynb this kernel runs, when the front end does not say), timeout_s= (default 120)."""
-    from .platforms.notebookcheck import check as run_check
-
-    run_check(exercise, **options)  # type: ignore[arg-type]
+# grader.check, grader.check_all and %load_ext grader's hook, resolved on first use (PEP 562) from
+# grader.platforms.notebookcheck: `import grader` then imports nothing, least of all torch or IPython, and the
+# package entry point holds no import of a module that itself imports this package (for __version__).
+_NOTEBOOK = ("check", "check_all", "load_ipython_extension")
 
 
-def check_all(**options: object) -> None:
-    """Grade the cells this kernel ran against every exercise they answer, with one total; options as check()."""
-    from .platforms.notebookcheck import check as run_check
+def __getattr__(name: str) -> object:
+    """Load the notebook entry points (check, check_all, load_ipython_extension) when first asked for."""
+    if name in _NOTEBOOK:
+        import importlib
 
-    run_check("all", **options)  # type: ignore[arg-type]
+        return getattr(importlib.import_module(f"{__name__}.platforms.notebookcheck"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def load_ipython_extension(ipython: object) -> None:
-    """`%load_ext grader`: define the %grade magic."""
-    from .platforms.notebookcheck import register_magic
-
-    register_magic(ipython)
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_NOTEBOOK])

@@ -41,12 +41,14 @@ def test_check_calls_and_own_magics_become_pass_on_their_own_lines():
              Ran(2, "x = 1\ng.check('ex03')\ny = 2"),
              Ran(3, "c(\n  'ex03',\n)\nz = 3"),
              Ran(4, "%grade ex03\n%load_ext grader\nprint(grader.check)\nresult = grader.check_all()"),
-             Ran(5, "def f():\n    grader.check('ex03')\n"))
+             Ran(5, "def f():\n    grader.check('ex03')\n"),
+             Ran(6, "if __name__ == '__main__':\n    grader.check('ex03')\nelse:\n    g.check_all()"))
     kept = {ran.number: ran.source for ran in without_checks(cells)}
     assert kept[2] == "x = 1\npass\ny = 2"
     assert kept[3] == "pass\n\n\nz = 3"  # the statement's three lines: later lines keep their numbers
     assert kept[4] == "pass\npass\nprint(grader.check)\npass"  # a mention is not a call
     assert kept[5] == cells[4].source  # only top-level calls: a function body is the student's business
+    assert kept[6] == "if __name__ == '__main__':\n    pass\nelse:\n    pass"
 
 
 def test_the_history_notebook_numbers_cell_n_as_in_n_and_reads_as_grade_reads_it():
@@ -124,6 +126,25 @@ def test_the_magic_says_its_usage_when_misused(capsys):
     assert "%grade: which exercise?" in err and "cannot read 'ex03 ex04'" in err and "usage: %grade EXERCISE" in err
 
 
+def test_load_ext_and_the_first_check_define_grade_once_and_leave_a_foreign_one_alone():
+    import grader
+
+    class Shell:
+        def __init__(self, taken: bool) -> None:
+            self.magics_manager = type("M", (), {"magics": {"line": {"grade": object()} if taken else {}}})()
+            self.registered: list[tuple] = []
+
+        def register_magic_function(self, func, magic_kind, magic_name):
+            self.registered.append((func, magic_kind, magic_name))
+            self.magics_manager.magics["line"][magic_name] = func
+
+    free, taken = Shell(False), Shell(True)
+    grader.load_ipython_extension(free)
+    grader.load_ipython_extension(free)
+    grader.load_ipython_extension(taken)
+    assert free.registered == [(grade_magic, "line", "grade")] and taken.registered == []
+
+
 def test_import_grader_loads_neither_torch_nor_ipython():
     code = "import sys, grader; print(sorted(m for m in ('torch', 'IPython', 'grader.platforms') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -136,7 +157,8 @@ def test_a_plain_script_calling_check_prints_the_text_report(tmp_path):
     script.write_text(WRONG + f"\nimport grader\ngrader.check('ex03', config={str(CONFIG)!r})\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert "ex03: Gradients" in done.stdout and "FAIL  Q" in done.stdout and "Q = 3a² − b²" in done.stdout, done.stderr
+    assert "ex03: Gradients" in done.stdout and "FAIL  Q" in done.stdout, done.stderr
+    assert "Q = 3a² − b²" in done.stdout
     assert f"submission: {script}" in done.stdout
 
 

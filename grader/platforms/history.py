@@ -67,17 +67,25 @@ def _tree(text: str) -> ast.Module | None:
         return None
 
 
-def without_checks(cells: Sequence[Ran]) -> tuple[Ran, ...]:
-    """The cells with every top-level grader.check(...) call and %grade line made a `pass`: a run must not grade itself.
+def _statements(body: Sequence[ast.stmt]) -> list[ast.stmt]:
+    """The statements run at a cell's top level, those under an `if` included (`if __name__ == "__main__":`)."""
+    found: list[ast.stmt] = []
+    for node in body:
+        found += _statements([*node.body, *node.orelse]) if isinstance(node, ast.If) else [node]
+    return found
 
-    Only the statement's lines change, so line numbers in the report still match the cell as typed."""
+
+def without_checks(cells: Sequence[Ran]) -> tuple[Ran, ...]:
+    """The cells with each grader.check call (at top level or under an if) and %grade line made `pass`.
+
+    A run must not grade itself. Only the statement's lines change: line numbers still match the cell as typed."""
     trees = {ran.number: _tree(ran.source) for ran in cells}
     modules, functions = _check_aliases([t for t in trees.values() if t is not None])
     kept = []
     for ran in cells:
         tree = trees[ran.number]
         lines = ["pass" if OWN_MAGIC.match(line) else line for line in ran.source.split("\n")]
-        for node in tree.body if tree is not None else ():
+        for node in _statements(tree.body) if tree is not None else ():
             if _is_check(node, modules, functions) and node.end_lineno is not None:
                 indent = re.match(r"\s*", lines[node.lineno - 1]).group(0)  # type: ignore[union-attr]
                 lines[node.lineno - 1:node.end_lineno] = [indent + "pass"] + [""] * (node.end_lineno - node.lineno)

@@ -26,7 +26,7 @@ from .history import RESTART, Ran, disagreements, history, history_notebook, sav
 
 DEFAULT_TIMEOUT_S = 120.0  # the whole grading subprocess: importing torch, the oracle, every trial
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent  # where `import grader` finds this grader
-USAGE = "usage: %grade EXERCISE [--config path/to/config.yaml] [--notebook path/to/notebook.ipynb]  (EXERCISE may be all)"
+USAGE = "usage: %grade EXERCISE [--config path/to/config.yaml] [--notebook path/to/notebook.ipynb] (or: %grade all)"
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ def find_notebook(shell: Any, given: str | os.PathLike[str] | None = None) -> Pa
     if given:  # named: that file or an error, never a guess
         path = Path(os.fspath(given)).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"no notebook {os.fspath(given)} (from {Path.cwd()}): name the file this kernel runs")
+            raise FileNotFoundError(f"no notebook {os.fspath(given)} (from {Path.cwd()}): name the file this kernel "
+                                    f"runs")
         return path
     candidates: list[str] = []
     if shell is not None:
@@ -106,8 +107,9 @@ def run_grade(exercise: str, path: Path, *, config: Path | None, timeout_s: floa
     """Grade `path` as `grade EXERCISE FILE --format json` does, in a subprocess; (grades, error message)."""
     command = [sys.executable, "-m", "grader", "run", exercise, str(path), "--format", "json", "--no-color"]
     command += ["--config", str(config)] if config is not None else []
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(PACKAGE_PARENT), os.environ.get("PYTHONPATH"))
-                                                       if p)}
+    env = dict(os.environ)
+    if PACKAGE_PARENT.name not in ("site-packages", "dist-packages"):  # a checkout: the subprocess imports this grader
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_PARENT), os.environ.get("PYTHONPATH")) if p)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=env, check=False,
                               stdin=subprocess.DEVNULL)
@@ -163,11 +165,25 @@ def show(checked: Checked, shell: Any) -> None:
 
 def check(exercise: str, *, config: str | os.PathLike[str] | None = None,
           notebook: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
-    """Grade the code you ran against `exercise` and show the report (and registers %grade in IPython)."""
+    """Grade the code you ran against `exercise` and show the report; in IPython, define %grade too.
+
+    config: a config.yaml (default: the course found from the working folder, as `grade` finds it); notebook: the
+    .ipynb this kernel runs, when the front end does not say; timeout_s: the whole grading run."""
     shell = _shell()
     if shell is not None:
         register_magic(shell)
     show(grade_history(exercise, config=config, notebook=notebook, timeout_s=timeout_s, shell=shell), shell)
+
+
+def check_all(*, config: str | os.PathLike[str] | None = None, notebook: str | os.PathLike[str] | None = None,
+              timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    """Grade the code you ran against every exercise it answers, with one total, and show the report."""
+    check("all", config=config, notebook=notebook, timeout_s=timeout_s)
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """`%load_ext grader`: define the %grade magic."""
+    register_magic(shell)
 
 
 def register_magic(shell: Any) -> None:
