@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections import Counter
+from dataclasses import dataclass
 
 from .result import HIDDEN_NOTE, CheckResult, Grade, StudentResult
 
@@ -27,7 +28,7 @@ def render(grade: Grade, *, colour: bool = False, verbose: bool = False) -> str:
 
     The sandbox's isolation level is for instructors: shown only when `verbose` (and always in JSON)."""
     lines = [_paint(f"{grade.exercise}: {grade.title}", "bold", colour), f"submission: {grade.submission}"]
-    lines += [_paint(_header(grade), "green" if grade.status == "passed" else "red", colour), ""]
+    lines += [_paint(headline(grade), "green" if grade.status == "passed" else "red", colour), ""]
     if grade.error is not None:
         label = _paint(f"ERROR [{grade.error.kind}]", "red", colour)
         lines += [f"{label} {grade.error.message}", ""]
@@ -48,7 +49,7 @@ def render(grade: Grade, *, colour: bool = False, verbose: bool = False) -> str:
     if timing:
         lines.append(timing)
     if grade.public_seeds or grade.hidden_seeds:
-        lines.append(_seeds(grade))
+        lines.append(seeds_line(grade))
     if grade.public_seeds or grade.hidden_seeds or timing:
         lines.append("")
     if grade.sandbox and verbose:
@@ -58,7 +59,7 @@ def render(grade: Grade, *, colour: bool = False, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _header(grade: Grade) -> str:
+def headline(grade: Grade) -> str:
     """One line: the score, and the first thing to fix (the error, else the first failing check's first line)."""
     score = f"{_points(grade.score)}/{_points(grade.max_score)}"
     if grade.status == "passed":
@@ -87,12 +88,42 @@ def _cause(check: CheckResult) -> tuple[str, str]:
     return (f"why {check.diagnosis}", why) if why.strip() else ("message", check.message)
 
 
+@dataclass(frozen=True)
+class CheckView:
+    """One check as a student's report shows it: what is said under it, or which check already explains it."""
+
+    check: CheckResult
+    paragraphs: tuple[str, ...] = ()  # the message shown under it (none: passed, hidden, or said by the error)
+    same_as: str | None = None  # the check whose explanation of the same cause this one points to
+    trial: str | None = None  # the trial it went wrong on, given under a cause explained here
+
+
+def check_views(grade: Grade) -> list[CheckView]:
+    """Each check with what the report says under it: each cause explained under the first check it fails."""
+    views: list[CheckView] = []
+    told: dict[tuple[str, str], CheckResult] = {}  # cause -> the check it is explained under
+    said_by_error = (grade.error.kind, grade.error.diagnosis) if grade.error else (None,)
+    for check in grade.checks:
+        if check.hidden or check.passed or not check.message or check.diagnosis in said_by_error:
+            views.append(CheckView(check))
+            continue
+        cause = _cause(check)
+        paragraphs = tuple(check.message.split("\n"))
+        if cause in told:  # its own values (the first line), unless its whole text was just given; then the pointer
+            first = told[cause]
+            views.append(CheckView(check, paragraphs[:1] if check.message != first.message else (), first.name))
+            continue
+        told[cause] = check
+        views.append(CheckView(check, paragraphs, None, check.trial))
+    return views
+
+
 def _checks(grade: Grade, colour: bool) -> list[str]:
     """One line per check; each cause explained under the first check it fails, the others pointing to it."""
     lines: list[str] = []
     width = max((len(c.name) for c in grade.checks), default=10)
-    told: dict[tuple[str, str], CheckResult] = {}  # cause -> the check it is explained under
-    for check in grade.checks:
+    for view in check_views(grade):
+        check = view.check
         mark = _paint("PASS", "green", colour) if check.passed else _paint("FAIL", "red", colour)
         score = f"{_points(check.score)}/{_points(check.max_score)}"
         tag = f"  [{check.diagnosis}]" if check.diagnosis else ""
@@ -100,22 +131,12 @@ def _checks(grade: Grade, colour: bool) -> list[str]:
             lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}  {_paint(HIDDEN_NOTE, 'dim', colour)}")
             continue
         lines.append(f"  {mark}  {check.name.ljust(width)}  {score:>7}{_paint(tag, 'yellow', colour)}")
-        if check.passed or not check.message or check.diagnosis in (
-                (grade.error.kind, grade.error.diagnosis) if grade.error else (None,)):
-            continue
-        cause = _cause(check)
-        paragraphs = check.message.split("\n")
-        if cause in told:  # its own values (the first line), unless its whole text was just given; then the pointer
-            first = told[cause]
-            for paragraph in paragraphs[:1] if check.message != first.message else []:
-                lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
-            lines.append(_paint(f"        same cause as {first.name}, explained above", "dim", colour))
-            continue
-        told[cause] = check
-        for paragraph in paragraphs:
+        for paragraph in view.paragraphs:
             lines += textwrap.wrap(paragraph, width=100, initial_indent=" " * 8, subsequent_indent=" " * 10)
-        if check.trial:
-            lines.append(_paint(f"        on {check.trial}", "dim", colour))
+        if view.same_as:
+            lines.append(_paint(f"        same cause as {view.same_as}, explained above", "dim", colour))
+        elif view.trial:
+            lines.append(_paint(f"        on {view.trial}", "dim", colour))
     return lines
 
 
@@ -156,7 +177,7 @@ def _duration(seconds: float) -> str:
     return "<0.01 s" if seconds < 0.01 else f"{seconds:.2f} s" if seconds < 1 else f"{seconds:.1f} s"
 
 
-def _seeds(grade: Grade) -> str:
+def seeds_line(grade: Grade) -> str:
     public = ", ".join(str(s) for s in grade.public_seeds)
     text = f"trials: public seeds {public}"
     if grade.hidden_seeds:

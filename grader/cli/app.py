@@ -93,6 +93,7 @@ def main() -> None:
     grade export --format csv  export the gradebook (csv, json, canvas, junit, gradescope)
     grade report               the class report: one offline HTML page
     grade similar --exercise ex03 DIR  near-identical submissions, grouped
+    grade feedback -o out/     each student's report.txt and report.html
     grade bundle -o student/   what students receive (no answers, no hidden trials)
     grade classroom init DIR   the GitHub Classroom workflow
     grade gradescope build ... the Gradescope autograder zip

@@ -343,3 +343,32 @@ def new_command(exercise_id: str, title: str, config: Path | None) -> None:
     for path in written:
         click.echo(f"wrote {os.path.relpath(path)}")
     click.echo(f"\nnext: edit them, then: grade check-exercises {exercise_id}")
+
+
+@main.command("feedback")
+@click.option("-o", "--output", "out", required=True, type=UserPath(file_okay=False),
+              help="The folder to write into: OUT/<student>/report.txt and report.html.")
+@click.option("--student", default=None, help="Only this student (default: every student in the gradebook).")
+@click.option("--hidden-details", is_flag=True,
+              help="Also show hidden trials' values, seeds and printed output (default: left out, as on Gradescope "
+                   "before grades are published; a hidden check never shows more than its name and points).")
+@exercises_option
+@gradebook_option
+@config_option
+def feedback_command(out: Path, student: str | None, hidden_details: bool, exercises: str | None,
+                     gradebook: Path | None, config: Path | None) -> None:
+    """Write each student's feedback from the gradebook: OUT/<student>/report.txt and report.html.
+
+    Folder names are the student names made safe (letters, digits, '.', '_', '-'); nothing is written outside OUT.
+    """
+    from ..config import outside_package
+    from ..course.feedbackfiles import choose, write_feedback
+
+    try:
+        results = choose(_load_results(gradebook, config, exercises, "feedback"), student)
+        written = write_feedback(results, outside_package(out, "the feedback"), hidden_details=hidden_details)
+    except GraderError as error:
+        _fail(error)
+        return
+    click.echo(f"wrote feedback for {len(written)} student(s) into {out}" + (
+        "" if hidden_details else " (hidden trials' details left out; --hidden-details to include them)"))

@@ -2,7 +2,7 @@
 
 Class-level (a list of StudentResult): render(kind, results, **options) with kind one of CLASS_KINDS.
 One submission (a list of Grade): gradescope_results, classroom_result (+ step_summary, annotations, classroom_log),
-submission_junit. docs/exports.md gives each shape and the decisions behind it.
+submission_junit; render_html (the student's report as HTML). docs/exports.md gives each shape and the decisions behind it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .class_json import class_json
 from .classroom import classroom_log, classroom_payload, classroom_result, encode, error_payload
 from .gradescope import gradescope_results
 from .junit import class_junit, submission_junit
+from .report_html import render_html
 from .summary import step_summary
 
 RENDERERS: dict[str, Callable[..., str]] = {"csv": class_csv, "json": class_json, "canvas": canvas_csv,
@@ -38,4 +39,4 @@ def render(kind: str, results: Sequence[StudentResult], **options: Any) -> str:
 
 __all__ = ["CLASS_KINDS", "CanvasAssignment", "annotations", "canvas_csv", "class_csv", "class_json", "class_junit",
            "classroom_log", "classroom_payload", "classroom_result", "encode", "error_payload", "gradescope_results",
-           "render", "step_summary", "submission_junit"]
+           "render", "render_html", "step_summary", "submission_junit"]

@@ -7,6 +7,7 @@ the check's diagnosis and, when an instructor-written mistake matched, that mist
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path, PurePath
 
@@ -84,3 +85,17 @@ def shown_path(path: str, root: Path | None) -> str:
         except ValueError:
             return pure.as_posix()
     return pure.as_posix()
+
+
+def redacted(grade: Grade) -> Grade:
+    """The grade as a student may see it away from their own machine: no hidden trial's values, seeds or prints.
+
+    Every report renders the result the same way (report.render, report_html.render_html): only its texts change."""
+    checks = tuple(c if c.hidden or c.passed else dataclasses.replace(
+        c, message=check_message(c) if hidden_failure(c) else unseeded(c.message),
+        trial=None if c.trial is None else unseeded(c.trial)) for c in grade.checks)
+    error = None if grade.error is None else dataclasses.replace(grade.error, message=error_message(grade) or "")
+    # prints during a hidden trial would show its inputs; the hidden seeds would let anyone rebuild them
+    return dataclasses.replace(grade, checks=checks, error=error, hidden_seeds=(), handin_trials=0,
+                               output="" if grade.hidden_seeds else grade.output,
+                               output_truncated=grade.output_truncated and not grade.hidden_seeds)
