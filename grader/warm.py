@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -120,6 +121,8 @@ class WarmGrader:
         pending = prepare(reference.exercise, submission, reference.settings, seeds=reference.seeds)
         if isinstance(pending, Grade):
             return pending
+        if not _alive(self._spawner.pid):  # killed while idle (by a past submission's stray, or the OOM killer)
+            self._replace()
         self._spawner.start(pending.plan)
         if not self._warm:  # after this first run: later children start with autograd (and optimizers) imported
             self._spawner.warm_up()
@@ -145,8 +148,24 @@ class WarmGrader:
 
     def close(self) -> None:
         """Stop the launcher and everything it started at once (Ctrl-C: a run in progress is abandoned)."""
+        pid = self._spawner.pid
         try:
-            os.kill(self._spawner.pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self._spawner.close()
+        for _ in range(200):  # the zygote's child: gone once the kernel has torn it down, a few ms
+            if not _alive(pid):
+                break
+            time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process exists (a launcher is the zygote's child, reaped by the kernel as soon as it dies)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
