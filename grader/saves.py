@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,15 +110,59 @@ class Watcher:
         return name in self._names.get(folder, ()) or name in self._names.get(os.path.realpath(folder), ())
 
     def saves(self) -> Iterator[set[Path]]:
-        """Block until a watched file is saved, deleted or created; yield which ones, forever (Ctrl-C ends it)."""
+        """Yield an empty batch once watching has begun (grade what is there now), then each save's changed files.
+
+        Forever, until Ctrl-C. The watching runs in a thread, so that a save made while the first batch is being
+        handled (a first grade takes seconds) is not missed.
+        """
+        batches: queue.Queue[set[Path] | BaseException] = queue.Queue()
+        stop = _Stop()
+        thread = threading.Thread(target=self._watch, args=(batches, stop), name="watch-saves", daemon=True)
+        thread.start()
+        try:
+            while not stop.live.wait(0.1):  # a timed wait: Ctrl-C must get through
+                if not thread.is_alive():
+                    break
+            yield set()
+            while True:
+                try:
+                    batch = batches.get(timeout=0.25)
+                except queue.Empty:
+                    continue
+                if isinstance(batch, BaseException):
+                    raise batch
+                yield batch
+        finally:
+            stop.set()
+            thread.join(timeout=2)
+
+    def _watch(self, batches: "queue.Queue[set[Path] | BaseException]", stop: "_Stop") -> None:
         import watchfiles
 
         folders = sorted({str(p.parent) for p in self.files})
         by_name = {(os.path.realpath(p.parent), p.name): p for p in self.files}
-        for changes in watchfiles.watch(*folders, watch_filter=self._wanted, debounce=400, step=self._quiet_ms,
-                                        recursive=False, raise_interrupt=True, rust_timeout=1000):
-            changed = {by_name.get((os.path.realpath(os.path.dirname(path)), os.path.basename(path)))
-                       for _, path in changes}
-            changed.discard(None)
-            if changed:
-                yield changed  # type: ignore[misc]
+        try:
+            for changes in watchfiles.watch(*folders, watch_filter=self._wanted, debounce=400, step=self._quiet_ms,
+                                            recursive=False, stop_event=stop, rust_timeout=1000,
+                                            raise_interrupt=False):
+                changed = {by_name.get((os.path.realpath(os.path.dirname(path)), os.path.basename(path)))
+                           for _, path in changes}
+                changed.discard(None)
+                if changed:
+                    batches.put(changed)  # type: ignore[arg-type]
+        except Exception as problem:  # noqa: BLE001 - handed to the thread that reads the batches
+            batches.put(problem)
+        finally:
+            stop.live.set()
+
+
+class _Stop(threading.Event):
+    """watchfiles' stop event, which also tells when watching has begun: watchfiles asks it once per step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live = threading.Event()
+
+    def is_set(self) -> bool:
+        self.live.set()
+        return super().is_set()

@@ -222,13 +222,17 @@ def test_a_killed_launcher_is_replaced_and_a_changed_exercise_is_reloaded(course
         assert "score: 10/10" in watching.wait_for_report(1)
 
         # every launcher below the watcher dies, as when a submission kills its own: the next save gets a new one
-        for pid in watching.descendants() - {p for p in _direct_children(watching.process.pid)}:
+        launchers = watching.descendants() - _direct_children(watching.process.pid)
+        assert launchers
+        for pid in launchers:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        assert _gone(launchers) == set()
         _save_atomically(answer, ACCUMULATED)
-        assert "[accumulated]" in watching.wait_for_report(2)
+        second = watching.wait_for_report(2)
+        assert "[accumulated]" in second, second
 
         # the instructor edits the exercise (more points for Q): the same file is graded again against it
         exercise = next((course / "exercises").glob("ex03_*.yaml"))
@@ -296,7 +300,7 @@ def test_read_whole_reads_a_file_and_says_when_it_is_gone(tmp_path: Path) -> Non
     assert snapshot.data == b"x = 1\n" and snapshot.key == content_key(path, b"x = 1\n")
 
 
-def test_the_watcher_sees_a_rename_over_the_file_and_ignores_its_neighbours(tmp_path: Path) -> None:
+def test_the_watcher_starts_then_sees_a_rename_over_the_file_and_ignores_its_neighbours(tmp_path: Path) -> None:
     path = tmp_path / "ex03.py"
     path.write_text("a = 1\n", encoding="utf-8")
     seen: list[set[Path]] = []
@@ -306,8 +310,9 @@ def test_the_watcher_sees_a_rename_over_the_file_and_ignores_its_neighbours(tmp_
         (tmp_path / "other.py").write_text("ignored\n", encoding="utf-8")
         _save_atomically(path, "a = 2\n")
 
+    saves = Watcher((path,)).saves()
+    assert next(saves) == set()  # watching has begun: what is there now is for the caller to read
     threading.Thread(target=save, daemon=True).start()
-    for changed in Watcher((path,)).saves():
-        seen.append(changed)
-        break
+    seen.append(next(saves))
+    saves.close()
     assert seen == [{path}]

@@ -127,9 +127,7 @@ def _loop(session: Any, ids: list[str], targets: tuple[Path, ...], options: Opti
         click.echo(text)
         click.echo(f"\nwatching {path.name} \u2014 saved {saved}, graded in {took_ms:.0f} ms; Ctrl-C to stop")
 
-    attempt(time.monotonic())
-    watched = tuple(targets) + course_files()
-    for _ in Watcher(watched).saves():
+    for _ in Watcher(tuple(targets) + course_files()).saves():  # an empty batch first: grade what is there now
         attempt(time.monotonic())
 
 
