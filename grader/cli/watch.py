@@ -63,11 +63,13 @@ def watch_submission(ids: list[str], submission: Path | None, *, every: bool, se
         session = WarmGrader(zygote, settings=lambda: first.pop() if first else reload(), config=config,
                              stored=load_stored, seed_base=hidden_seeds(1, seed)[0], hidden=hidden)
         gc.enable()  # a long-lived process: the one-shot command's disabled collector would let cycles pile up
+        gc.freeze()  # torch's import is kept for good: leave it out of every later collection
         _loop(session, ids, targets, options)
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
+        for stop in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not interrupt the clean-up
+            signal.signal(stop, signal.SIG_IGN)
         if session is not None:
             session.close()
         if zygote is not None:
