@@ -118,7 +118,10 @@ def _loop(session: Any, ids: list[str], targets: tuple[Path, ...], options: Opti
             return  # saved again while it was graded: the watcher holds that save, whose report is the one to show
         last, shown_waiting = key, ""
         took_ms = (time.monotonic() - noticed) * 1000
-        saved = datetime.datetime.fromtimestamp(os.stat(path).st_mtime).strftime("%H:%M:%S")
+        try:
+            saved = datetime.datetime.fromtimestamp(os.stat(path).st_mtime).strftime("%H:%M:%S")
+        except OSError:
+            return  # deleted since: the watcher holds that change
         if options.terminal:
             click.clear()
         elif reports:
