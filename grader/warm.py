@@ -102,7 +102,7 @@ class WarmGrader:
                                                       files_key(self.course_files(exercise_id)))
         return self._references[exercise_id]
 
-    def _expected(self, reference: Reference, trials: tuple) -> tuple[Any, list]:
+    def expected(self, reference: Reference, trials: tuple) -> tuple[Any, list]:
         """The reference's oracle and values on the session's trials, computed once per version of the course."""
         exercise = reference.exercise
         known = self._oracles.get(exercise.id)
@@ -128,7 +128,7 @@ class WarmGrader:
             self._spawner.warm_up()
             self._warm = True
         try:
-            oracle, expected = self._expected(reference, pending.trials)
+            oracle, expected = self.expected(reference, pending.trials)
         finally:
             raw = self._spawner.wait()
             if raw.lost is not None:

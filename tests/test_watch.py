@@ -316,3 +316,35 @@ def test_the_watcher_starts_then_sees_a_rename_over_the_file_and_ignores_its_nei
     seen.append(next(saves))
     saves.close()
     assert seen == [{path}]
+
+
+class _NoLaunchers:
+    """A stand-in zygote for tests that never run a submission."""
+
+    def spawner(self) -> object:
+        return type("Idle", (), {"pid": -1})()
+
+
+def test_the_reference_is_computed_once_per_version_of_the_course_files(course: Path) -> None:
+    from grader.config import load_settings
+    from grader.inputs import make_trials
+    from grader.warm import WarmGrader
+
+    session = WarmGrader(_NoLaunchers(), settings=lambda: load_settings(course / "config.yaml"),
+                         config=course / "config.yaml", stored=lambda exercise: None, seed_base=500, hidden=None)
+    first = session.reference("ex03")
+    assert first.seeds == (500, 501, 502)
+    trials = make_trials(first.exercise.public_seeds, first.seeds)
+    oracle, expected = session.expected(first, trials)
+    assert session.reference("ex03") is first and session.expected(first, trials)[0] is oracle  # reused
+
+    with (course / "fixtures.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    second = session.reference("ex03")
+    assert second is not first and session.expected(second, trials)[0] is not oracle  # fixtures.py changed
+
+    config = course / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("hidden_trials: 3", "hidden_trials: 1"),
+                      encoding="utf-8")
+    third = session.reference("ex03")
+    assert third.seeds == (500,) and third.settings.hidden_trials == 1  # config.yaml read again
