@@ -79,6 +79,7 @@ def main() -> None:
     For students, in the course folder:
     grade ex03                 grade ./ex03.py (or ./ex03.ipynb)
     grade ex03 my_answer.py    grade a named file (grade ex03.py works too)
+    grade ex03 --watch         grade again on every save, kept warm (Ctrl-C stops)
     grade list                 list the exercises
     grade show ex03            show an exercise's prompt and signature
     grade start ex03           write the starter file ex03.py here (--notebook: ex03.ipynb)

@@ -29,10 +29,12 @@ SCORE_CARRYING = ("classroom", "gradescope")  # the score travels in the documen
 @click.option("--memory", "memory_mb", type=click.IntRange(min=16), default=None, help="Megabytes allowed.")
 @click.option("--color/--no-color", default=None, help="Colour the report (default: when printing to a terminal).")
 @click.option("--verbose", is_flag=True, help="Also show the sandbox's isolation level (JSON always has it).")
+@click.option("--watch", is_flag=True, help="Grade again on every save of the file, printing each report; the "
+                                             "grader stays warm between saves. Ctrl-C stops it.")
 @config_option
 def run_command(exercise_id: str, submission: Path | None, output_format: str, seed: int | None,
                 hidden: int | None, timeout_s: float | None, memory_mb: int | None, color: bool | None,
-                config: Path | None, verbose: bool = False) -> None:
+                config: Path | None, verbose: bool = False, watch: bool = False) -> None:
     """Grade SUBMISSION (default: ./EXERCISE.py or ./EXERCISE.ipynb) against EXERCISE.
 
     EXERCISE `all` grades every exercise the file answers (a notebook may answer several), with one total.
@@ -58,6 +60,13 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
         ids = list(exercise_files(settings.exercises_dir)) if every else [exercise_id]
         if not every and exercise_id not in exercise_files(settings.exercises_dir):
             load_exercise(settings.exercises_dir, exercise_id, settings)  # raises the "did you mean" usage error
+        if watch:
+            from .watch import watch_submission
+
+            watch_submission(ids, submission, every=every, settings=settings, config=config, seed=seed,
+                             hidden=hidden, color=color, verbose=verbose, output_format=output_format,
+                             reload=lambda: _settings(config, timeout_s=timeout_s, memory_mb=memory_mb))
+            return
         import torch  # noqa: F401 - imported once, before the fork, so the launcher and its children share it
 
         from ..sandbox.spawner import Spawner
