@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "grader"
 
 # Top-level modules by layer; subpackages are layers of their own. Lower numbers serve higher ones.
 FOUNDATION = {"errors", "codes", "schema", "config", "yamlfile", "contract", "inputspec", "exercise", "fixtures",
-              "inputs", "source", "notebook", "starter", "result", "export", "ruleset"}
+              "inputs", "source", "notebook", "starter", "result", "export", "ruleset", "duedates"}
 PIPELINE = {"oracle", "deadline", "compare", "kinds", "diagnose", "byhand", "grade", "states", "report", "feedback",
             "validate", "measured", "rules", "explain", "codescope", "context"}
 RANKS = {"foundation": 0, "sandbox": 1, "pipeline": 2, "exports": 3, "course": 4, "platforms": 4, "cli": 5}

@@ -135,8 +135,9 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
             client = stack.enter_context(open_cluster(cluster))  # before the gradebook: a bad address leaves it be
             click.echo(f"on the Dask cluster {cluster}: {worker_count(client)} worker(s)")
         book = stack.enter_context(Gradebook(book_path))
+        times = _submission_times(roster, settings, book)
         course = Course(settings, roster.exercises, seed_base(book),
-                        hide=(roster.folder.resolve(), book_path.resolve().parent))
+                        hide=(roster.folder.resolve(), book_path.resolve().parent), times=times)
         todo = to_grade(roster.jobs, book, course, force=force)
         unchanged = len(roster.jobs) - len(todo)
         if unchanged:
@@ -159,6 +160,22 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         results = book.results(exercises=assigned)
     students = set(roster.students)
     return class_summary([r for r in results if r.student in students], graded=len(todo), unchanged=unchanged)
+
+
+def _submission_times(roster, settings, book) -> dict:  # noqa: ANN001
+    """When each job was handed in (config.yaml's deadlines.submitted); kept grades get theirs updated too."""
+    from ..course.submitted import store_times, submission_times
+    from ..exercise import exercise_files
+
+    times = submission_times(roster, settings.deadlines, list(exercise_files(settings.exercises_dir)))
+    store_times(book, times)
+    if settings.deadlines is not None:
+        untimed = sorted(f"{s} {e}" for (s, e), t in times.items() if t.at is None and
+                         any(j.files for j in roster.jobs if (j.student, j.exercise) == (s, e)))
+        if untimed:
+            click.echo(f"no submission time ({settings.deadlines.source}) for {len(untimed)} submission(s); they "
+                       f"get no late penalty: {', '.join(untimed[:10])}{' ...' if len(untimed) > 10 else ''}", err=True)
+    return times
 
 
 def _load_results(gradebook: Path | None, config: Path | None, exercises: str | None, command: str) -> list:
