@@ -91,6 +91,7 @@ def main() -> None:
     grade batch submissions/   grade a class into the gradebook (resumable)
     grade export --format csv  export the gradebook (csv, json, canvas, junit, gradescope)
     grade report               the class report: one offline HTML page
+    grade extend bob ex03 --days 2 --reason "..."   more time for one student (docs/deadlines.md)
     grade bundle -o student/   what students receive (no answers, no hidden trials)
     grade classroom init DIR   the GitHub Classroom workflow
     grade gradescope build ... the Gradescope autograder zip

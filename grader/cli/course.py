@@ -179,17 +179,25 @@ def _submission_times(roster, settings, book) -> dict:  # noqa: ANN001
 
 
 def _load_results(gradebook: Path | None, config: Path | None, exercises: str | None, command: str) -> list:
-    """The class's StudentResults from the gradebook, for the assigned exercises or the ones given."""
+    """The class's StudentResults from the gradebook, for the assigned exercises or the ones given, with the
+    overrides, extensions and late policy in force (grader.course.ledger); its warnings go to stderr."""
+    from ..config import load_settings, search_config
     from ..course.gradebook import Gradebook
+    from ..course.ledger import ledger
     from ..course.roster import select_exercises
 
     path = _gradebook_path(gradebook, config, command)
     if not path.is_file():
         raise UsageError(f"{path}: no gradebook here yet; run `grade batch SUBMISSIONS` first (or pass --gradebook)")
+    # the course whose deadlines apply: --config, else the one holding the gradebook, else the one here
+    settings = load_settings(config or search_config(path.absolute().parent) or search_config(Path.cwd()))
     with Gradebook(path) as book:
         assigned = book.assigned() or book.answered()
         chosen = select_exercises(list(assigned), exercises) if exercises else assigned
-        return book.results(exercises=chosen)
+        adjusted = ledger(book, settings, chosen)
+    for warning in adjusted.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return list(adjusted.results)
 
 
 def _write(text: str, output: Path | None) -> None:
