@@ -91,9 +91,10 @@ def lateness(rule: Rule, submitted: datetime | None, *, extension_days: float = 
     """
     if rule.due is None:
         return Lateness(0, 0.0, None)
-    due = rule.due + timedelta(days=extension_days)
+    due = rule.due.astimezone(timezone.utc) + timedelta(days=extension_days)  # elapsed time, not wall clocks
     if submitted is None:
         return Lateness(0, 0.0, due)
+    submitted = submitted.astimezone(timezone.utc)
     over = (submitted - due - rule.grace) / DAY
     days = max(0, math.ceil(over)) if over > 0 else 0
     if days == 0 or rule.policy == "none":
@@ -133,17 +134,18 @@ def local_time(text: str, tz: Any, *, later: bool) -> datetime:
 
 
 def aware(moment: datetime, tz: Any, *, later: bool) -> datetime:
-    """`moment` with `tz` attached when it has no offset of its own (see local_time for DST)."""
+    """`moment` in UTC, read in `tz` when it has no offset of its own (see local_time for DST)."""
+    # Always UTC out: Python subtracts two times of the same zone by their wall clocks, across a DST change too.
     if moment.tzinfo is not None:
-        return moment
+        return moment.astimezone(timezone.utc)
     first, second = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
     back = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
     if back != moment:
         raise ValueError(f"{moment:%Y-%m-%d %H:%M} does not exist in {tz} (the clocks skip it for daylight saving "
                          f"time); write a time outside the skipped hour, or one with an offset")
     if first.utcoffset() != second.utcoffset():  # the hour that occurs twice
-        return second if later else first
-    return first
+        return (second if later else first).astimezone(timezone.utc)
+    return first.astimezone(timezone.utc)
 
 
 def utc_text(moment: datetime) -> str:
@@ -229,6 +231,7 @@ def _member(entry: Fields) -> Any:
 
 def _rule(entry: Fields, tz: Any, *, base: Rule, need_due: bool = False) -> Rule:
     """One due time and policy; keys left out come from `base` (the default rule)."""
+    entry.declare("due", "policy", "grace", "max_days")
     due = base.due
     if entry.has("due"):
         value = entry.req("due", (str, datetime, date))
