@@ -228,3 +228,18 @@ def test_a_csv_without_an_exercise_column_times_every_exercise(tmp_path: Path) -
     times = submission_times(roster, rules, ["ex03", "ex04"])
     assert times["alice", "ex03"].at == times["alice", "ex04"].at == "2026-10-01T18:00:00Z"
     assert times["bob", "ex03"].at is None and times["bob", "ex03"].source == "csv"
+
+
+def test_the_commented_deadlines_of_grade_init_parse_when_uncommented(tmp_path: Path) -> None:
+    from grader.course.scaffold import init_course
+
+    init_course(tmp_path / "course")
+    config = tmp_path / "course" / "config.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("# deadlines:")))
+    block = [line[2:] for line in lines[start:] if line.startswith("# ") and not line.startswith("# Per-student")]
+    (tmp_path / "course" / "times.csv").write_text("login,assignment,submitted\n", encoding="utf-8")
+    config.write_text("\n".join(lines[:start] + block) + "\n", encoding="utf-8")
+    rules = load_settings(config).deadlines
+    assert rules.timezone == "Europe/Berlin" and rules.rule("ex01").policy == "cutoff"
+    assert rules.default.max_days == 5 and rules.default.grace == timedelta(minutes=15)
