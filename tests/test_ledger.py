@@ -296,3 +296,38 @@ def _epoch(iso: str) -> float:
     from grader.duedates import parse_utc
 
     return parse_utc(iso).timestamp()
+
+
+def test_deadlines_for_an_exercise_the_course_lacks_name_the_line_and_the_closest(course) -> None:
+    from grader.errors import ConfigError
+
+    config, book = course
+    config.write_text(CONFIG.replace("    ex01: {", "    ex1: {"), encoding="utf-8")
+    with Gradebook(book) as gradebook, pytest.raises(ConfigError) as caught:
+        ledger(gradebook, load_settings(config))
+    assert f"{config}:9: deadlines name the exercise 'ex1', which the course does not have (did you mean ex01?)" \
+        in caught.value.message
+
+
+def test_times_stored_from_another_source_are_used_and_the_export_says_to_batch_again(course) -> None:
+    config, book = course
+    config.write_text(CONFIG.replace("submitted: mtime", "submitted: git"), encoding="utf-8")
+    with Gradebook(book) as gradebook:
+        found = ledger(gradebook, load_settings(config))
+    bob = next(r for r in found.results if r.student == "bob")
+    assert bob.penalty == 2 and any("came from mtime, but config.yaml's deadlines.submitted is git" in w
+                                    for w in found.warnings)
+
+
+def test_a_csv_source_is_read_again_at_export_time(course) -> None:
+    config, book = course
+    (config.parent / "times.csv").write_text("login,submitted\nbob,2026-10-01 20:00\n", encoding="utf-8")
+    config.write_text(CONFIG.replace("submitted: mtime", "submitted: {csv: times.csv, student: login, "
+                                                          "time: submitted}"), encoding="utf-8")
+    with Gradebook(book) as gradebook:
+        found = {r.student: r for r in ledger(gradebook, load_settings(config)).results}
+    # bob's stored mtime was 2 days late; the LMS says on time; ann is not in the CSV: no time, no penalty
+    bob = found["bob"].adjustment("ex03")
+    assert (bob.late_fraction, bob.source, bob.submitted_at) == (0.0, "csv", "2026-10-01T18:00:00Z")
+    assert found["bob"].adjustment("ex01").late_fraction == 1.0  # one time for every exercise: ex01's cutoff passed
+    assert found["ann"].adjustment("ex03").submitted_at is None

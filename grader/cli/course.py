@@ -164,10 +164,14 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
 
 def _submission_times(roster, settings, book) -> dict:  # noqa: ANN001
     """When each job was handed in (config.yaml's deadlines.submitted); kept grades get theirs updated too."""
+    from ..course.ledger import check_named
     from ..course.submitted import store_times, submission_times
     from ..exercise import exercise_files
 
-    times = submission_times(roster, settings.deadlines, list(exercise_files(settings.exercises_dir)))
+    known = list(exercise_files(settings.exercises_dir))
+    if settings.deadlines is not None:
+        check_named(settings.deadlines, known)
+    times = submission_times(roster, settings.deadlines, known)
     store_times(book, times)
     if settings.deadlines is not None:
         untimed = sorted(f"{s} {e}" for (s, e), t in times.items() if t.at is None and

@@ -53,7 +53,7 @@ def ledger(gradebook: Gradebook, settings: Settings, exercises: tuple[str, ...] 
     deadlines = settings.deadlines
     known = _known_exercises(settings)
     if deadlines is not None and known:
-        _check_named(deadlines, known)
+        check_named(deadlines, known)
     times, warnings = _times(gradebook, deadlines, known)
     overrides = active_overrides(gradebook)
     granted = extensions(gradebook)
@@ -152,7 +152,7 @@ def _known_exercises(settings: Settings) -> list[str]:
     return list(exercise_files(settings.exercises_dir)) if settings.exercises_dir.is_dir() else []
 
 
-def _check_named(deadlines: Deadlines, known: list[str]) -> None:
+def check_named(deadlines: Deadlines, known: list[str]) -> None:
     """Refuse deadlines for exercises the course does not have: a typo would leave the real one without a due time."""
     for exercise, line in deadlines.named().items():
         if exercise not in known:
