@@ -96,7 +96,7 @@ def lateness(rule: Rule, submitted: datetime | None, *, extension_days: float = 
         return Lateness(0, 0.0, due)
     submitted = submitted.astimezone(timezone.utc)
     over = (submitted - due - rule.grace) / DAY
-    days = max(0, math.ceil(over)) if over > 0 else 0
+    days = math.ceil(over) if over > 0 else 0
     if days == 0 or rule.policy == "none":
         return Lateness(days, 0.0, due)
     if rule.policy == "cutoff" or (rule.max_days is not None and over > rule.max_days):
