@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from .duedates import Deadlines, parse_deadlines
 from .errors import ConfigError, UsageError
 from .fixtures import FILE_NAME as FIXTURES_FILE
 from .yamlfile import Fields, load_yaml
@@ -66,6 +67,7 @@ class Settings:
     fixtures: Path | None = None  # the course's fixtures.py, if it has one (grader.fixtures loads it)
     caps: Caps = Caps()
     overridden: frozenset[str] = frozenset()  # limits set on the command line: they win over an exercise's own
+    deadlines: Deadlines | None = None  # config.yaml's deadlines: (grader.duedates); None: nothing is ever late
 
     def with_overrides(self, **changes: object) -> "Settings":
         """Apply command-line options given as keyword arguments; None means 'not given'."""
@@ -208,9 +210,10 @@ def load_settings(path: Path | None) -> Settings:
     tolerance.check(atol >= 0, "atol", "must be 0 or more")
     tolerance.done()
     fixtures = _fixtures(top, root)
+    deadlines = parse_deadlines(top, root)
     top.done()
     return Settings(root=root, exercises_dir=exercises_dir, solutions_dir=solutions_dir, limits=limits,
-                    rtol=rtol, atol=atol, hidden_trials=hidden, fixtures=fixtures, caps=caps)
+                    rtol=rtol, atol=atol, hidden_trials=hidden, fixtures=fixtures, caps=caps, deadlines=deadlines)
 
 
 def _caps(sandbox: Fields, limits: Limits, path: Path) -> Caps:

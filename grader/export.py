@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from . import __version__
-from .result import CheckResult, Grade, GradeError, StudentResult
+from .result import Adjustment, CheckResult, Grade, GradeError, StudentResult
 
 CLASS_SCHEMA = 1  # the version of results_to_dict's shape; results_from_dict refuses any other
 
@@ -72,12 +72,28 @@ def results_to_dict(results: list[StudentResult] | tuple[StudentResult, ...]) ->
         "exercises": list(exercises.values()),
         "max_score": round(sum(e["max_score"] for e in exercises.values()), 6),
         "students": [{"student": r.student, "score": r.score, "max_score": r.max_score,
-                      "grades": [grade_to_dict(g) for g in r.grades]} for r in results],
+                      "grades": [grade_to_dict(g) for g in r.grades],
+                      **({"penalty": r.penalty, "final_score": r.final_score,
+                          "adjustments": [_adjustment_dict(r, g) for g in r.grades
+                                          if any(a.exercise == g.exercise for a in r.adjustments)]}
+                         if r.adjustments else {})} for r in results],
     }
+
+
+def _adjustment_dict(result: StudentResult, grade: Grade) -> dict[str, Any]:
+    """One exercise's scores before and after the instructor's policies, and the times they were computed from."""
+    adjustment = result.adjustment(grade.exercise)
+    fields = dataclasses.asdict(adjustment)
+    return {"exercise": grade.exercise, "raw": grade.score, "override": adjustment.override,
+            "penalty": adjustment.penalty(grade.score), "final": adjustment.final(grade.score),
+            **{k: v for k, v in fields.items() if k not in ("exercise", "override")}}
 
 
 def results_from_dict(data: dict[str, Any]) -> list[StudentResult]:
     """The StudentResults that results_to_dict(results) described."""
     if data.get("schema") != CLASS_SCHEMA:
         raise ValueError(f"class results schema {data.get('schema')!r}: this grader reads schema {CLASS_SCHEMA}")
-    return [StudentResult(s["student"], tuple(grade_from_dict(g) for g in s["grades"])) for s in data["students"]]
+    keys = {f.name for f in dataclasses.fields(Adjustment)}
+    return [StudentResult(s["student"], tuple(grade_from_dict(g) for g in s["grades"]),
+                          tuple(Adjustment(**{k: v for k, v in a.items() if k in keys}) for a in s.get("adjustments", ())))
+            for s in data["students"]]

@@ -118,6 +118,7 @@ class Adjustment:
     submitted_at: str | None = None    # ISO 8601 UTC, from `source`
     source: str = ""                   # where submitted_at came from: mtime, git or csv
     due: str | None = None             # ISO 8601 UTC, the extension included
+    extension_days: float = 0.0        # the student's extension in force for this exercise (grade extend)
 
     def base(self, raw: float) -> float:
         return raw if self.override is None else self.override

@@ -138,6 +138,7 @@ def test_a_worker_killed_mid_batch_costs_only_its_jobs_in_flight(course_class, l
     from grader.course.cluster import run_on_cluster
     from grader.course.gradebook import Gradebook
     from grader.course.roster import read_roster
+    from grader.course.submitted import submission_times
     from grader.exercise import exercise_files
 
     book_path = course_class.parent / "killed.sqlite"
@@ -147,7 +148,9 @@ def test_a_worker_killed_mid_batch_costs_only_its_jobs_in_flight(course_class, l
     pids = cluster.run(os.getpid)
     landed, killed = [], None
     with Gradebook(book_path) as book:
-        course = Course(settings, roster.exercises, seed_base(book), hide=(roster.folder.resolve(), book_path.parent))
+        times = submission_times(roster, settings.deadlines, list(exercise_files(settings.exercises_dir)))
+        course = Course(settings, roster.exercises, seed_base(book), hide=(roster.folder.resolve(), book_path.parent),
+                        times=times)  # as `grade batch` does: the submission times are stored with the grades
         for done in run_on_cluster(list(roster.jobs), course, cluster, book, root=roster.folder):
             landed.append((done.job.student, done.job.exercise))
             busy = sorted(a for a, keys in cluster.processing().items() if keys)

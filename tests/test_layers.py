@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "grader"
 
 # Top-level modules by layer; subpackages are layers of their own. Lower numbers serve higher ones.
 FOUNDATION = {"errors", "codes", "schema", "config", "yamlfile", "contract", "inputspec", "exercise", "fixtures",
-              "inputs", "source", "notebook", "starter", "result", "export", "ruleset", "saves"}
+              "inputs", "source", "notebook", "starter", "result", "export", "ruleset", "saves",
+              "duedates"}
 PIPELINE = {"oracle", "deadline", "compare", "kinds", "diagnose", "byhand", "grade", "states", "report", "feedback",
             "validate", "measured", "rules", "explain", "codescope", "context", "warm"}
 RANKS = {"foundation": 0, "sandbox": 1, "pipeline": 2, "exports": 3, "course": 4, "platforms": 4, "cli": 5}

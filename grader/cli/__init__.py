@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import course, overrides, platforms, regrade, similar, student  # noqa: F401 - the commands register themselves on `main`
+from . import course, deadlines, overrides, platforms, regrade, similar, student  # noqa: F401 - the commands register themselves on `main`
 from .app import main
 
 __all__ = ["main", "run"]

@@ -95,6 +95,7 @@ def main() -> None:
     grade report               the class report: one offline HTML page
     grade similar --exercise ex03 DIR  near-identical submissions, grouped
     grade feedback -o out/     each student's report.txt and report.html
+    grade extend bob ex03 --days 2 --reason "..."   more time for one student (docs/deadlines.md)
     grade bundle -o student/   what students receive (no answers, no hidden trials)
     grade classroom init DIR   the GitHub Classroom workflow
     grade gradescope build ... the Gradescope autograder zip

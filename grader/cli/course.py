@@ -148,8 +148,9 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
             client = stack.enter_context(open_cluster(cluster))  # before the gradebook: a bad address leaves it be
             click.echo(f"on the Dask cluster {cluster}: {worker_count(client)} worker(s)")
         book = stack.enter_context(Gradebook(book_path))
+        times = _submission_times(roster, settings, book)
         course = Course(settings, roster.exercises, seed_base(book),
-                        hide=(roster.folder.resolve(), book_path.resolve().parent))
+                        hide=(roster.folder.resolve(), book_path.resolve().parent), times=times)
         if changed_exercise:
             chosen = changed_exercises(roster.jobs, book, course)
             click.echo("\n".join(chosen.lines))
@@ -201,18 +202,46 @@ def _after_regrade(book, job, drop: bool) -> str | None:  # noqa: ANN001
     return notice_line(notice) if notice is not None else None
 
 
+def _submission_times(roster, settings, book) -> dict:  # noqa: ANN001
+    """When each job was handed in (config.yaml's deadlines.submitted); kept grades get theirs updated too."""
+    from ..course.ledger import check_named
+    from ..course.submitted import store_times, submission_times
+    from ..exercise import exercise_files
+
+    known = list(exercise_files(settings.exercises_dir))
+    if settings.deadlines is not None:
+        check_named(settings.deadlines, known)
+    times = submission_times(roster, settings.deadlines, known)
+    store_times(book, times)
+    if settings.deadlines is not None:
+        untimed = sorted(f"{s} {e}" for (s, e), t in times.items() if t.at is None and
+                         any(j.files for j in roster.jobs if (j.student, j.exercise) == (s, e)))
+        if untimed:
+            click.echo(f"no submission time ({settings.deadlines.source}) for {len(untimed)} submission(s); they "
+                       f"get no late penalty: {', '.join(untimed[:10])}{' ...' if len(untimed) > 10 else ''}", err=True)
+    return times
+
+
 def _load_results(gradebook: Path | None, config: Path | None, exercises: str | None, command: str) -> list:
-    """The class's StudentResults from the gradebook, for the assigned exercises or the ones given."""
+    """The class's StudentResults from the gradebook, for the assigned exercises or the ones given, with the
+    overrides, extensions and late policy in force (grader.course.ledger); its warnings go to stderr."""
+    from ..config import load_settings, search_config
     from ..course.gradebook import Gradebook
+    from ..course.ledger import ledger
     from ..course.roster import select_exercises
 
     path = _gradebook_path(gradebook, config, command)
     if not path.is_file():
         raise UsageError(f"{path}: no gradebook here yet; run `grade batch SUBMISSIONS` first (or pass --gradebook)")
+    # the course whose deadlines apply: --config, else the one holding the gradebook, else the one here
+    settings = load_settings(config or search_config(path.absolute().parent) or search_config(Path.cwd()))
     with Gradebook(path) as book:
         assigned = book.assigned() or book.answered()
         chosen = select_exercises(list(assigned), exercises) if exercises else assigned
-        return book.results(exercises=chosen)
+        adjusted = ledger(book, settings, chosen)
+    for warning in adjusted.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return list(adjusted.results)
 
 
 def _write(text: str, output: Path | None) -> None:

@@ -25,6 +25,7 @@ from ..sandbox.pool import Launchers, answer_deadline
 from ..source import read_submission
 from .gradebook import Gradebook, Stamp
 from .roster import Job
+from .submitted import Submitted
 
 POLL_S = 0.5
 
@@ -42,8 +43,9 @@ class Course:
     """The exercises of a batch with their hidden seeds, oracles and expectations, each computed once."""
 
     def __init__(self, settings: Settings, exercise_ids: tuple[str, ...], seed_base: int, *,
-                 hide: tuple[Path, ...] = ()) -> None:
+                 hide: tuple[Path, ...] = (), times: dict[tuple[str, str], Submitted] | None = None) -> None:
         self.settings, self.hide = settings, tuple(p for p in hide if _hideable(p))
+        self.times = times or {}  # (student, exercise) -> when it was handed in (grader.course.submitted)
         self.seed_base = seed_base
         self.exercises: dict[str, Exercise] = {e: load_exercise(settings.exercises_dir, e, settings)
                                                  for e in exercise_ids}
@@ -187,7 +189,10 @@ def store(job: Job, grade: Grade, course: Course, gradebook: Gradebook, *, root:
     files = [_shown(p, root) for p in job.files]
     if grade.submission:
         grade = dataclasses.replace(grade, submission=_shown(Path(grade.submission), root))
-    gradebook.record(job.student, grade, files=files, stamp=course.stamp(job), wall_seconds=wall_seconds)
+    submitted = course.times.get((job.student, job.exercise))
+    gradebook.record(job.student, grade, files=files, stamp=course.stamp(job), wall_seconds=wall_seconds,
+                     submitted_at=submitted.at if submitted else None,
+                     submitted_source=submitted.source if submitted and submitted.at else None)
     return Graded(job, grade, wall_seconds)
 
 

@@ -59,6 +59,8 @@ border-radius:3px}
 pre{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#1f2933;color:#e4e7eb;
 padding:14px;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-word}
 article.example{margin:0 0 24px}
+.mark{display:inline-block;font-size:12px;border-radius:3px;padding:0 5px;margin:0 4px 2px 0;background:#edf0f3}
+.mark.late{background:#fde2cf}.mark.extended{background:#dbe9fb}.mark.overridden{background:#e7dcf5}
 @media print{body{background:#fff}section{border:0;padding:0}pre{background:#fff;color:#000;border:1px solid #999}}
 """
 
@@ -81,10 +83,13 @@ def render_class_report(results: list[StudentResult], *, title: str, top: int = 
     meta = f"{students} student{'s' if students != 1 else ''} · {len(stats)} exercise{'s' if len(stats) != 1 else ''}"
     body = [f'<header><h1>{_text(title)}</h1><p class="meta">{meta} · autograd-grader class report</p></header>',
             '<nav><a href="#overview">Overview</a><a href="#diagnoses">Common diagnoses</a>'
+            + ('<a href="#students">Students</a>' if any(r.adjustments for r in results) else "")
             + "".join(f'<a href="#{anchors[s.exercise]}">{_text(s.exercise)}</a>' for s in stats)
             + ('<a href="#examples">Example reports</a>' if examples else "") + "</nav>",
             _overview(stats, anchors),
             _diagnoses(common, students, anchors, examples)]
+    if any(r.adjustments for r in results):  # only then: a class without policies keeps its page as it was
+        body.append(_standings(results))
     body += [_exercise(s, anchors[s.exercise]) for s in stats]
     if examples:
         body.append(_examples(examples, grades))
@@ -227,6 +232,38 @@ def _similar(similar: dict[tuple[str, str], str], order: list[str]) -> str:
             "near-identical code after names, comments, layout and starter code are set aside. Evidence for a "
             "human to read, not a verdict; scores are unchanged.</p><table><thead><tr><th>Exercise</th><th>Student"
             f'</th><th>Similarity</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _standings(results: list[StudentResult]) -> str:
+    """Each student's raw total, late penalty and final total, with what made them differ: late, extended,
+    overridden (per exercise)."""
+    rows = []
+    for result in results:
+        marks = []
+        for grade in result.grades:
+            adjustment, exercise = result.adjustment(grade.exercise), _text(grade.exercise)
+            if adjustment.late_days > 0:
+                cost = adjustment.penalty(grade.score)
+                marks.append(f'<span class="mark late" data-mark="late" data-exercise="{exercise}">{exercise} late '
+                             f"{adjustment.late_days:g} d (−{_points(cost)})</span>")
+            if adjustment.extension_days > 0:
+                marks.append(f'<span class="mark extended" data-mark="extended" data-exercise="{exercise}">'
+                             f"{exercise} extended +{adjustment.extension_days:g} d</span>")
+            if adjustment.override is not None:
+                marks.append(f'<span class="mark overridden" data-mark="overridden" data-exercise="{exercise}" '
+                             f'title="{_text(adjustment.override_reason)}">{exercise} overridden: '
+                             f"{_points(grade.score)} → {_points(adjustment.override)}</span>")
+        rows.append(f'<tr data-student="{_text(result.student)}" data-raw="{_points(result.score)}" '
+                    f'data-penalty="{_points(result.penalty)}" data-final="{_points(result.final_score)}">'
+                    f'<td>{_text(result.student)}</td><td class="num">{_points(result.score)}</td>'
+                    f'<td class="num">{_points(result.penalty)}</td><td class="num">{_points(result.final_score)}'
+                    f' / {_points(result.max_score)}</td><td>{"".join(marks)}</td></tr>')
+    head = ('<tr><th>Student</th><th class="num">Raw</th><th class="num">Late penalty</th><th class="num">Final'
+            "</th><th>Late, extended, overridden</th></tr>")
+    return ('<section id="students"><h2>Students: raw, penalty, final</h2><p class="muted">Raw is the autograded '
+            "score; an override replaces it for its exercise, and the late policy in config.yaml takes its share of "
+            "that (the penalty); final is what the exports post. The charts below show raw scores.</p>"
+            f'<table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></section>')
 
 
 def _tick_step(tallest: int) -> int:

@@ -21,6 +21,20 @@ sandbox:                  # limits for each submission's sandboxed process
 tolerance:                # defaults for every check; a check may set its own rtol / atol
   rtol: 1.0e-4            # relative tolerance
   atol: 1.0e-6            # absolute tolerance
+# deadlines:              # due times and the late policy; `grade export` and `grade report` apply them (docs/deadlines.md)
+#   timezone: Europe/Berlin          # IANA name: due and CSV times without an offset are read in it (default UTC)
+#   submitted: mtime                 # mtime (newest file), git (last commit of the student's own repository), or
+#                                    # {csv: times.csv, student: login, time: submitted, exercise: assignment}
+#   default:                         # every exercise without an entry of its own or of its assignment
+#     due: "2026-10-01 23:59"        # quoted; or ISO 8601 with an offset: "2026-10-01T23:59:00+02:00"
+#     policy: {percent_per_day: 10}  # none | cutoff | {percent_per_day: N}; a started day late counts whole
+#     grace: 15m                     # s, m, h or d after the due time that is not late yet
+#     max_days: 5                    # percent_per_day only: more days late than this scores 0
+#   exercises:                       # per exercise; keys left out come from default
+#     ex01: {due: "2026-10-08 12:00", policy: cutoff}
+#   assignments:                     # several exercises due together
+#     hw1: {exercises: [ex01], due: "2026-09-20 23:59"}
+# Per-student extensions: grade extend alice ex01 --days 2 --reason "..."
 """)
 
 FIXTURES = Template('''\

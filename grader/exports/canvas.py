@@ -46,8 +46,9 @@ def canvas_csv(results: Sequence[StudentResult], *, assignments: Sequence[Canvas
                match_on: str = "sis_login_id", section: str = "") -> str:
     """Render the header `Student,ID,SIS User ID,SIS Login ID,Section,<assignments>`, `Points Possible`, students.
 
-    A cell sums the student's scores on the assignment's exercises; it is empty (Canvas: no score, nothing
-    changed) when the student has no grade for any of them, and 0 when they handed in nothing.
+    A cell sums the student's final scores (overrides and late penalties applied) on the assignment's exercises;
+    it is empty (Canvas: no score, nothing changed) when the student has no grade for any of them, and 0 when they
+    handed in nothing.
     """
     if match_on not in MATCH_COLUMNS:
         raise UsageError(f"canvas: match_on {match_on!r} is not one of {', '.join(MATCH_COLUMNS)}")
@@ -66,7 +67,7 @@ def canvas_csv(results: Sequence[StudentResult], *, assignments: Sequence[Canvas
         grades = by_exercise(result)
         cells = []
         for assignment in chosen:
-            graded = [grades[e].score for e in assignment.exercises if e in grades]
+            graded = [result.final(grades[e]) for e in assignment.exercises if e in grades]  # after penalties
             cells.append(points(sum(graded)) if graded else "")
         writer.writerow([*info, *cells])
     return out.getvalue()

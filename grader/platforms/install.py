@@ -14,7 +14,8 @@ from ..errors import UsageError
 
 # Keep in step with pyproject.toml's [project] dependencies (tests/test_bundle.py compares them).
 DEPENDENCIES = ("torch>=2.2,<3", "numpy>=1.24", "click>=8.1", "pyyaml>=6.0", "nbformat>=5.9", "cloudpickle>=3.0",
-                "watchfiles>=0.21,<2")
+                "watchfiles>=0.21,<2",
+                "tzdata; sys_platform == 'win32'")  # config.yaml's deadlines: zoneinfo has no time zones on Windows
 TORCH_RANGE = ((2, 2), (3, 0))  # the torch versions the grader supports: 2.2 <= version < 3.0
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 SOURCE_DIR = "grader-src"  # where bundles and zips keep the grader's source, installable with pip install ./grader-src
