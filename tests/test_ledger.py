@@ -234,6 +234,11 @@ def test_grade_extend_writes_the_extension_and_its_event(course) -> None:
     assert again.exit_code == 2 and "bob has no extension for every exercise; their extensions: ex03" in again.output
     gone = _cli("extend", "bob", "ex03", "--remove", "--gradebook", book, "--config", config)
     assert gone.exit_code == 0 and "extension of 2 day(s) for ex03 removed" in gone.output
+    every = _cli("extend", "bob", "all", "--days", "1", "--reason", "strike", "--gradebook", book, "--config", config)
+    assert every.exit_code == 0, every.output
+    with Gradebook(book) as gradebook:  # an extension of every exercise is part of each exercise's history
+        assert [(e["exercise"], e["kind"]) for e in gradebook.history("bob", "ex03")[-2:]] == [
+            ("ex03", "extension_removed"), ("*", "extension")]
 
 
 @pytest.mark.parametrize(("args", "message"), [

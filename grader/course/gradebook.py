@@ -195,10 +195,11 @@ class Gradebook:
                          (student, exercise, _now(), who(), kind, json.dumps(detail, sort_keys=True)))
 
     def history(self, student: str, exercise: str | None = None) -> list[dict]:
-        """Every event of a student (of one exercise if given), oldest first, each a dict with its detail merged in."""
+        """Every event of a student (of one exercise if given, with those for all of them: an extension of '*'),
+        oldest first, each a dict with its detail merged in."""
         rows = self._db.execute(
             "SELECT id, student, exercise, at, who, kind, detail FROM events WHERE student = ? "
-            "AND (? IS NULL OR exercise = ?) ORDER BY id", (student, exercise, exercise)).fetchall()
+            "AND (? IS NULL OR exercise IN (?, '*')) ORDER BY id", (student, exercise, exercise)).fetchall()
         return [{"id": i, "student": s, "exercise": e, "at": at, "who": w, "kind": k, **json.loads(d)}
                 for i, s, e, at, w, k, d in rows]
 
