@@ -29,7 +29,6 @@ from ..inputs import Trial, build_inputs
 from ..source import Unit
 from . import anomaly, measures, observe
 from .built import BuiltInputs
-from .confine import confine
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .isolate import meets
 from .protocol import SANDBOX_NOTE, frame
@@ -182,15 +181,24 @@ def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool
               capped: bool = False) -> NoReturn:
     """Run every trial of the plan and exit; never returns into the grading code."""
     try:
+        from .confine import confine  # Linux only: imported here so the portable runner can import this module
         level = confine(plan.limits, plan.hidden, plan.workdir, result_fd, output_fd, own_tree=own_tree,
                         capped=capped)
+        run_at_level(plan, result_fd, level)
+    except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the forked grader
+        _exit(HARNESS_FAULT)
+
+
+def run_at_level(plan: ChildPlan, result_fd: int, level: str) -> NoReturn:
+    """Report the isolation level reached, run every trial of the plan (below plan.limits.require: none) and exit."""
+    try:
         _send(result_fd, {"kind": "note", "text": SANDBOX_NOTE + level})
         if not meets(level, plan.limits.require):  # the parent reads the note and refuses; nothing else to do
             _exit(TOO_WEAK)
         _run(plan, result_fd)
         _flush()
         _exit(0)
-    except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the forked grader
+    except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the grader's code
         _exit(HARNESS_FAULT)
 
 
