@@ -10,9 +10,12 @@ limit where the system has one), and the level note says so. Before the plan it 
 from __future__ import annotations
 
 import gc
+import math
 import os
 import pickle
 import sys
+import threading
+import time
 from typing import NoReturn
 
 READY = b"R"  # the first byte on the result pipe: the plan was read, the clock starts now
@@ -42,6 +45,34 @@ def _requests() -> object:
     header = _read_exactly(0, HEADER.size)
     payload = None if header is None else _read_exactly(0, HEADER.unpack(header)[0])
     return None if payload is None else pickle.loads(payload)  # noqa: S301 - written by the grading process
+
+
+def _die_with_parent() -> None:
+    """End this process once the grading process is gone (POSIX; on Windows the job dies with its last handle)."""
+    if os.name == "nt":
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="grader-orphan-watch", daemon=True).start()
+
+
+def limit_cpu(timeout_s: float) -> None:
+    """Cap CPU seconds a little above the time limit (POSIX): a run the grading process lost still ends."""
+    if os.name == "nt":
+        return
+    import resource
+
+    cpu = math.ceil(timeout_s) + 1
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
+    except (OSError, ValueError):
+        pass
 
 
 def limit_memory(memory_mb: int) -> bool:
@@ -88,6 +119,7 @@ def serve(result_fd: int) -> NoReturn:
     from . import child
     from .spawner import WARM_UP, warm_autograd, warm_up
 
+    _die_with_parent()
     warm_autograd()
     while True:
         request = _requests()
@@ -104,6 +136,7 @@ def serve(result_fd: int) -> NoReturn:
         assert isinstance(plan, child.ChildPlan) and go is not None
         _settle(plan.workdir)
         capped = limit_memory(plan.limits.memory_mb) or go == b"M"
+        limit_cpu(plan.limits.timeout_s)
         import torch
 
         torch.set_num_threads(1)
