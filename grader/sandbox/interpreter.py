@@ -108,10 +108,12 @@ def _settle(workdir: str) -> None:
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     os.chdir(workdir)
-    keep = {key: os.environ[key] for key in ("PATH", "SYSTEMROOT", "WINDIR") if key in os.environ}
+    # the fork runner's environment (grader.sandbox.confine), and on Windows what its system calls need
+    windows = {key: os.environ[key] for key in ("PATH", "SYSTEMROOT", "WINDIR") if key in os.environ} | \
+        {"USERPROFILE": workdir, "TEMP": workdir, "TMP": workdir} if os.name == "nt" else {}
     os.environ.clear()
-    os.environ.update({**keep, "HOME": workdir, "USERPROFILE": workdir, "TMPDIR": workdir, "TEMP": workdir,
-                       "TMP": workdir, "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"})
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8",
+                       "OMP_NUM_THREADS": "1", **windows})
 
 
 def serve(result_fd: int) -> NoReturn:
