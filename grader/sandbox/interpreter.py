@@ -121,7 +121,6 @@ def serve(result_fd: int) -> NoReturn:
     from . import child
     from .spawner import WARM_UP, warm_autograd, warm_up
 
-    _die_with_parent()
     warm_autograd()
     while True:
         request = _requests()
@@ -152,6 +151,7 @@ def serve(result_fd: int) -> NoReturn:
 def main() -> NoReturn:
     result_fd = os.dup(1)  # the result pipe, kept apart: stdout is pointed at the output pipe once a plan arrives
     os.dup2(2, 1)  # anything printed while warming up goes with the output, never into the frames
+    _die_with_parent()  # before torch's import, which takes seconds
     serve(result_fd)
 
 
