@@ -158,6 +158,7 @@ def _alive(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.skipif(os.name == "nt", reason="kill -9 and /proc: POSIX only")
 def test_kill_9_in_the_middle_loses_nothing_and_the_next_run_goes_on(tmp_path: Path) -> None:
     root = tmp_path / "slow-class"
     book = tmp_path / "gb.sqlite"
