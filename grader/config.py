@@ -16,7 +16,8 @@ from .yamlfile import Fields, load_yaml
 CONFIG_NAME = "config.yaml"
 SCHEMA = 1
 
-LEVELS = ("baseline", "namespaces", "own_process_tree")  # names for config.yaml's sandbox.require, weakest first
+LEVELS = ("portable", "baseline", "namespaces", "own_process_tree")  # config.yaml's sandbox.require, weakest first
+RUNNERS = ("auto", "fork", "portable")  # config.yaml's sandbox.runner (grader.sandbox.runners chooses for "auto")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Limits:
     result_limit_mb: int = 32
     max_tensor_elements: int = 1_000_000
     pid_namespace: bool = False  # a process tree per child, where the launcher could not get one: ~30 ms more each
-    require: str = "baseline"  # the weakest isolation level grading may run at (LEVELS); below it, refuse
+    require: str = "portable"  # the weakest isolation level grading may run at (LEVELS); below it, refuse
 
 
 # The limits an exercise's `limits:` may set for itself, each with the config.yaml key (under sandbox:) that caps it
@@ -68,6 +69,7 @@ class Settings:
     caps: Caps = Caps()
     overridden: frozenset[str] = frozenset()  # limits set on the command line: they win over an exercise's own
     deadlines: Deadlines | None = None  # config.yaml's deadlines: (grader.duedates); None: nothing is ever late
+    runner: str = "auto"  # sandbox.runner: how children start (RUNNERS); GRADER_RUNNER in the environment wins
 
     def with_overrides(self, **changes: object) -> "Settings":
         """Apply command-line options given as keyword arguments; None means 'not given'."""
@@ -201,6 +203,8 @@ def load_settings(path: Path | None) -> Settings:
     for key in ("timeout_s", "memory_mb", "output_limit_kb", "result_limit_mb", "max_tensor_elements"):
         sandbox.check(getattr(limits, key) > 0, key, "must be greater than 0")
     caps = _caps(sandbox, limits, path)
+    runner = sandbox.opt("runner", str, Settings.runner)
+    sandbox.check(runner in RUNNERS, "runner", f"must be one of {', '.join(RUNNERS)}, not {runner!r}")
     sandbox.done()
 
     tolerance = top.sub("tolerance", required=False)
@@ -213,7 +217,8 @@ def load_settings(path: Path | None) -> Settings:
     deadlines = parse_deadlines(top, root)
     top.done()
     return Settings(root=root, exercises_dir=exercises_dir, solutions_dir=solutions_dir, limits=limits,
-                    rtol=rtol, atol=atol, hidden_trials=hidden, fixtures=fixtures, caps=caps, deadlines=deadlines)
+                    rtol=rtol, atol=atol, hidden_trials=hidden, fixtures=fixtures, caps=caps, deadlines=deadlines,
+                    runner=runner)
 
 
 def _caps(sandbox: Fields, limits: Limits, path: Path) -> Caps:

@@ -346,7 +346,7 @@ def _interpret(run: Any, exercise: Exercise, trials: tuple[Trial, ...], settings
     loaded = any(m["kind"] == "loaded" for m in run.messages)
     during = " while loading the file" if not loaded else f" during {trials[ran].label}" if ran < len(trials) else ""
     limits = settings.limits
-    if run.timed_out or run.signal == signal.SIGXCPU:
+    if run.timed_out or run.signal == getattr(signal, "SIGXCPU", None):  # Windows has no SIGXCPU
         cause = GradeError("timeout", _timeout_text(run, limits, trials, ran, during))
     elif run.output_exceeded:
         cause = GradeError("output_limit", f"printed more than {limits.output_limit_kb} KB{during}; remove prints "

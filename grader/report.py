@@ -14,6 +14,11 @@ HEADER_WIDTH = 110  # characters of the first thing to fix, in the header; the w
 MAX_TIMES = 12  # per-trial times shown; the rest are summed in the total
 
 
+PORTABLE = "portable"
+PORTABLE_NOTICE = ("sandbox: portable: fewer protections (a plain subprocess: no namespaces, no seccomp; see "
+                   "docs/security.md)")
+
+
 def _paint(text: str, colour: str, enabled: bool) -> str:
     codes = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1"}
     return f"\033[{codes[colour]}m{text}\033[0m" if enabled else text
@@ -26,7 +31,8 @@ def _points(x: float) -> str:
 def render(grade: Grade, *, colour: bool = False, verbose: bool = False) -> str:
     """The student's report: score and the first thing to fix, one block per cause, output, time, seeds, total.
 
-    The sandbox's isolation level is for instructors: shown only when `verbose` (and always in JSON)."""
+    The sandbox's isolation level is for instructors: shown only when `verbose` (and always in JSON), except the
+    portable level's one-line notice, always shown."""
     lines = [_paint(f"{grade.exercise}: {grade.title}", "bold", colour), f"submission: {grade.submission}"]
     lines += [_paint(headline(grade), "green" if grade.status == "passed" else "red", colour), ""]
     if grade.error is not None:
@@ -54,6 +60,8 @@ def render(grade: Grade, *, colour: bool = False, verbose: bool = False) -> str:
         lines.append("")
     if grade.sandbox and verbose:
         lines.append(_paint(f"sandbox: {grade.sandbox}", "dim", colour))
+    elif grade.sandbox.startswith(PORTABLE):  # the weakest level is always said, verbose or not
+        lines.append(_paint(PORTABLE_NOTICE, "dim", colour))
     total = f"score: {_points(grade.score)}/{_points(grade.max_score)}"
     lines.append(_paint(total, "green" if grade.status == "passed" else "red", colour))
     return "\n".join(lines)

@@ -70,6 +70,7 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     return root, book, done
 
 
+@pytest.mark.needs_linux_sandbox  # the class holds a student who kills the grading process, one who reads the gradebook
 def test_every_student_gets_a_grade_and_a_reason(graded_class) -> None:
     root, book, done = graded_class
     assert done.returncode == 0, done.stderr
@@ -96,6 +97,7 @@ def test_every_student_gets_a_grade_and_a_reason(graded_class) -> None:
     assert "ex03: mean" in done.stdout and "1 timeout" in done.stdout
 
 
+@pytest.mark.needs_linux_sandbox  # the class holds a student who kills the grading process, one who reads the gradebook
 def test_a_submission_that_kills_its_launcher_costs_only_its_own_grade(graded_class) -> None:
     _, book, _ = graded_class
     rows = _rows(book)
@@ -106,6 +108,7 @@ def test_a_submission_that_kills_its_launcher_costs_only_its_own_grade(graded_cl
     assert rows[("frank", "ex03")]["status"] == rows[("mallory", "ex03")]["status"] == "passed"
 
 
+@pytest.mark.needs_linux_sandbox  # the class holds a student who kills the grading process, one who reads the gradebook
 def test_a_submission_cannot_see_other_students_or_the_gradebook(graded_class) -> None:
     _, book, _ = graded_class
     report = json.loads(_rows(book)[("mallory", "ex03")]["report"])
@@ -116,6 +119,7 @@ def test_a_submission_cannot_see_other_students_or_the_gradebook(graded_class) -
     assert "NOT PLANTED" in report["output"] and not (book.parent / "planted").exists()
 
 
+@pytest.mark.needs_linux_sandbox  # the class holds a student who kills the grading process, one who reads the gradebook
 def test_a_second_run_regrades_only_what_changed(graded_class) -> None:
     root, book, _ = graded_class
     before = _rows(book)
@@ -157,6 +161,7 @@ def _alive(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.skipif(os.name == "nt", reason="kill -9 and /proc: POSIX only")
 def test_kill_9_in_the_middle_loses_nothing_and_the_next_run_goes_on(tmp_path: Path) -> None:
     root = tmp_path / "slow-class"
     book = tmp_path / "gb.sqlite"
@@ -193,6 +198,7 @@ def _safe_rows(book: Path) -> dict[tuple[str, str], str]:
         return {}
 
 
+@pytest.mark.needs_linux_sandbox  # the class holds a student who kills the grading process, one who reads the gradebook
 def test_the_class_report_is_written_from_the_gradebook(graded_class, tmp_path: Path) -> None:
     _, book, _ = graded_class
     page = tmp_path / "report.html"
@@ -206,6 +212,7 @@ def test_the_class_report_is_written_from_the_gradebook(graded_class, tmp_path: 
     assert missing.returncode == 2 and "run `grade batch SUBMISSIONS` first" in missing.stderr
 
 
+@pytest.mark.needs_linux_sandbox  # the class holds a student who kills the grading process, one who reads the gradebook
 def test_exports_are_written_from_the_gradebook(graded_class, tmp_path: Path) -> None:
     _, book, _ = graded_class
     table = _grade("export", "--gradebook", book, "--format", "csv")

@@ -107,6 +107,7 @@ def cluster():
 
 
 @needs_dask
+@pytest.mark.needs_linux_sandbox  # a student who kills the grading process (the worker)
 def test_cluster_batch_stores_the_same_gradebook_as_a_local_batch(course_class, local_grades, cluster) -> None:
     book = course_class.parent / "tcp.sqlite"
     _seed(book)
@@ -126,6 +127,7 @@ def test_cluster_batch_stores_the_same_gradebook_as_a_local_batch(course_class, 
 
 
 @needs_dask
+@pytest.mark.needs_linux_sandbox  # a student who kills the grading process (the worker)
 def test_a_worker_killed_mid_batch_costs_only_its_jobs_in_flight(course_class, local_grades, cluster,
                                                                 monkeypatch) -> None:
     import grader.course.cluster
@@ -163,6 +165,7 @@ def test_a_worker_killed_mid_batch_costs_only_its_jobs_in_flight(course_class, l
 
 
 @needs_dask
+@pytest.mark.needs_linux_sandbox  # kills the fork runner's launchers
 def test_a_launcher_that_dies_costs_one_grade_and_never_the_worker(tmp_path, cluster) -> None:
     from grader.config import load_settings
     from grader.course.batch import Course

@@ -144,7 +144,7 @@ def test_unknown_sandbox_key_suggests(tmp_path):
     assert message.startswith(f"{path}:4: unknown key 'memory_mbs' in config.sandbox")
     assert "(did you mean 'memory_mb'?)" in message
     assert ("known keys: max_memory_mb, max_output_limit_kb, max_tensor_elements, max_timeout_s, memory_mb, "
-            "output_limit_kb, pid_namespace, require, result_limit_mb, timeout_s") in message
+            "output_limit_kb, pid_namespace, require, result_limit_mb, runner, timeout_s") in message
 
 
 def test_unknown_tolerance_key_suggests(tmp_path):
@@ -293,21 +293,21 @@ def test_with_overrides_exercises_dir(tmp_path):
     assert changed.solutions_dir == settings.solutions_dir
 
 
-@pytest.mark.parametrize("level", ["baseline", "namespaces", "own_process_tree"])
+@pytest.mark.parametrize("level", ["portable", "baseline", "namespaces", "own_process_tree"])
 def test_sandbox_require_names_a_level(tmp_path, level):
     settings = load_settings(write(tmp_path, f"schema: 1\nsandbox:\n  require: {level}\n"))
     assert settings.limits.require == level
 
 
-def test_sandbox_require_defaults_to_the_baseline(tmp_path):
-    assert load_settings(write(tmp_path, "schema: 1\n")).limits.require == "baseline"
+def test_sandbox_require_defaults_to_the_weakest_level_portable(tmp_path):
+    assert load_settings(write(tmp_path, "schema: 1\n")).limits.require == "portable"
 
 
 @pytest.mark.parametrize("value", ["strong", "Namespaces", "own process tree", "''"])
 def test_an_unknown_sandbox_level_names_the_file_line_and_the_levels(tmp_path, value):
     path = write(tmp_path, f"schema: 1\nsandbox:\n  timeout_s: 2\n  require: {value}\n")
     message = error_of(path)
-    assert message.startswith(f"{path}:4: config.sandbox.require: must be one of baseline, namespaces, "
+    assert message.startswith(f"{path}:4: config.sandbox.require: must be one of portable, baseline, namespaces, "
                               f"own_process_tree"), message
 
 

@@ -21,6 +21,8 @@ from grader.sandbox.runner import RawRun, RunningChild, Surroundings, read_run
 from grader.source import read_submission
 from grader.sandbox.spawner import Spawner
 
+pytestmark = pytest.mark.needs_linux_sandbox  # the fork runner's Linux isolation; skipped on the portable runner
+
 CORRECT = """
 import torch
 

@@ -127,7 +127,10 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
     """
     from contextlib import ExitStack
 
-    if cluster is None:
+    from ..sandbox.runners import choose
+
+    portable = cluster is None and choose(settings.runner) == "portable"  # no fork: no zygote, interpreters instead
+    if cluster is None and not portable:
         from ..sandbox.spawner import warm_up
 
         warm_up()  # imports torch and runs autograd and an optimizer step once, for every launcher forked later
@@ -137,10 +140,13 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
     from ..course.regrade import changed_exercises, run_diff, start_run
     from ..report import class_summary
     from ..sandbox.pool import Launchers, Zygote
+    from ..sandbox.portable import PortableLaunchers
 
     book_path.parent.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        if cluster is None:
+        if portable:
+            zygote, client = None, None
+        elif cluster is None:
             zygote, client = stack.enter_context(Zygote()), None
         else:
             from ..course.cluster import open_cluster, run_on_cluster, worker_count
@@ -162,7 +168,8 @@ def _grade_class(roster, settings, book_path: Path, *, selected: bool, workers: 
         if unchanged and not changed_exercise:
             click.echo(f"{unchanged} submission(s) unchanged since they were graded: kept (--force regrades them)")
         progress = Progress(total=len(todo), terminal=sys.stderr.isatty())
-        launchers = Launchers(zygote, min(workers, max(len(todo), 1))) if client is None else None
+        count = min(workers, max(len(todo), 1))
+        launchers = (PortableLaunchers(count) if portable else Launchers(zygote, count)) if client is None else None
         try:
             overridden, notices = _overridden(book), []
             graded = (run_batch(todo, course, launchers, book, root=roster.folder) if launchers is not None

@@ -69,12 +69,12 @@ def run_command(exercise_id: str, submission: Path | None, output_format: str, s
             return
         import torch  # noqa: F401 - imported once, before the fork, so the launcher and its children share it
 
-        from ..sandbox.spawner import Spawner
+        from ..sandbox.runners import open_spawner
 
         # The launcher is forked before any exercise is read: no child can find a reference in its memory.
         # It is not warmed up: its child imports what autograd needs while this process computes the oracle.
         grades = []
-        with Spawner() as spawner:
+        with open_spawner(settings.runner, keep_warm=len(ids) > 1) as spawner:
             for each in ids:
                 exercise = load_exercise(settings.exercises_dir, each, settings)
                 path, note = (submission, "") if submission else choose_submission(exercise.id, Path.cwd())

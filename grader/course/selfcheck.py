@@ -27,6 +27,7 @@ from ..grade import conclude, expectations, hidden_seeds, prepare
 from ..inputs import make_trials
 from ..oracle import build_oracle
 from ..result import Grade
+from ..sandbox.runners import open_spawner
 from ..sandbox.spawner import Spawner, warm_autograd, warm_up
 from ..source import read_submission
 from ..starter import starter_text
@@ -109,7 +110,7 @@ def check_all(settings: Settings, ids: Sequence[str] = (), *, invert: bool = Fal
         warm_up()
     else:
         warm_autograd()
-    with Spawner() as spawner:  # before any exercise is read, so no child can find a reference in its memory
+    with open_spawner(settings.runner, keep_warm=True, full_warm=every) as spawner:  # before any exercise is read, so no child can find a reference in its memory
         launcher = _Launcher(spawner, optimizers=every)
         for exercise_id, path in chosen.items():
             yield from _check_exercise(settings, launcher, exercise_id, path, invert=invert)

@@ -17,7 +17,8 @@ sandbox:                  # limits for each submission's sandboxed process
   result_limit_mb: 32     # the most a submission's process may send back to the grader
   max_tensor_elements: 1000000  # the largest tensor the grader reads back element by element
   pid_namespace: false    # only where the launcher cannot get its own process tree: then one tree per child (~30 ms)
-  require: baseline       # or namespaces / own_process_tree: refuse to grade on a machine that isolates less
+  require: portable       # or baseline / namespaces / own_process_tree: refuse to grade on a machine that isolates less
+  runner: auto            # portable: start children as subprocesses, never by fork (the only way on Windows, macOS)
 tolerance:                # defaults for every check; a check may set its own rtol / atol
   rtol: 1.0e-4            # relative tolerance
   atol: 1.0e-6            # absolute tolerance

@@ -33,6 +33,8 @@ from ..export import grade_to_dict
 from ..grade import conclude, prepare, ungraded
 from ..result import Grade, GradeError
 from ..sandbox.pool import Launchers, Zygote
+from ..sandbox.portable import PortableLaunchers
+from ..sandbox.runners import choose
 from ..sandbox.spawner import Spawner, warm_up
 from ..source import parse_submission
 from .batch import Course
@@ -80,9 +82,13 @@ class WarmLaunchers(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         # Runs on the worker's event loop, in its main thread, before it takes any task: the zygote is killed when
         # the thread that forked it ends (PR_SET_PDEATHSIG), so it must not be forked from a passing thread.
-        warm_up()
-        self._zygote = Zygote.fresh()  # a new interpreter: a fork would copy the worker's Dask state to students
-        self._launchers = Launchers(self._zygote, max(1, worker.state.nthreads))
+        count = max(1, worker.state.nthreads)
+        if choose() == "portable":  # a worker off Linux (or told so by GRADER_RUNNER): interpreters, no zygote
+            self._zygote, self._launchers = None, PortableLaunchers(count)
+        else:
+            warm_up()
+            self._zygote = Zygote.fresh()  # a new interpreter: a fork would copy the worker's Dask state to students
+            self._launchers = Launchers(self._zygote, count)
         self._free: queue.SimpleQueue[Spawner] = queue.SimpleQueue()
         for spawner in self._launchers.spawners:
             self._free.put(spawner)
@@ -93,7 +99,8 @@ class WarmLaunchers(WorkerPlugin):
 
     def teardown(self, worker: Any) -> None:
         self._launchers.close()
-        self._zygote.close()
+        if self._zygote is not None:
+            self._zygote.close()
         for _, folder in self._courses.values():
             shutil.rmtree(folder, ignore_errors=True)
         # Unloading torch as the worker process exits takes seconds under load, long enough for a LocalCluster's

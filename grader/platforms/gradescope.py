@@ -113,12 +113,13 @@ def find_answer(folder: Path, exercise_id: str, *, other_ids: Sequence[str] = ()
 def grade_folder(settings: Settings, submission: Path) -> list[Grade]:
     """Grade the handed-in folder against every exercise of the course, with fresh hidden trials."""
     from ..grade import grade_submission, hidden_seeds, ungraded
-    from ..sandbox.spawner import Spawner, warm_up
+    from ..sandbox.runners import open_spawner
+    from ..sandbox.spawner import warm_up
     from ..source import read_submission
 
     warm_up()
     grades = []
-    with Spawner() as spawner:  # forked before any exercise is read: no child can find a reference in its memory
+    with open_spawner(settings.runner, keep_warm=True, full_warm=True) as spawner:  # forked before any exercise is read: no child can find a reference in its memory
         ids = list(exercise_files(settings.exercises_dir))
         for exercise_id in ids:
             exercise = load_exercise(settings.exercises_dir, exercise_id, settings)

@@ -18,7 +18,7 @@ import sys
 import time
 import types
 from dataclasses import dataclass
-from typing import Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import torch
 from torch.autograd.variable import Variable
@@ -30,11 +30,14 @@ from ..inputs import Trial, build_inputs
 from ..source import Unit
 from . import anomaly, measures, observe
 from .built import BuiltInputs
-from .confine import Detached, close_all_but, confine, detach
+from .descriptors import close_all_but
 from .freeform import measure_state, notebook_dims, parameterize, run_trial
 from .isolate import meets
 from .protocol import SANDBOX_NOTE, frame
 from .rulewatch import Watch
+
+if TYPE_CHECKING:
+    from .confine import Detached
 
 _dumps, _write, _exit, _monotonic = json.dumps, os.write, os._exit, time.monotonic
 HARNESS_FAULT = 70
@@ -187,6 +190,8 @@ def await_plan(plan_fd: int, result_fd: int, output_fd: int, *, own_tree: bool =
     closed with nothing on it: exit quietly.
     """
     try:
+        from .confine import detach  # Linux only, as confine
+
         detached = detach(result_fd, output_fd, keep=(plan_fd,))
         chunks = []
         while chunk := os.read(plan_fd, 1 << 20):
@@ -202,22 +207,32 @@ def await_plan(plan_fd: int, result_fd: int, output_fd: int, *, own_tree: bool =
 
 def run_child(plan: ChildPlan, result_fd: int, output_fd: int, *, own_tree: bool = False,
               capped: bool = False, detached: Detached | None = None) -> NoReturn:
-    """Run every trial of the plan and exit; never returns into the grading code.
-
-    Everything sent, it closes its descriptors before exiting: the pipes end at once, and the launcher, reading the
-    last message, answers while the kernel tears down this process's share of torch's memory (10 ms and more).
-    """
+    """Confine this process, then run every trial of the plan and exit; never returns into the grading code."""
     try:
+        from .confine import confine  # Linux only: imported here so the portable runner can import this module
         level = confine(plan.limits, plan.hidden, plan.workdir, result_fd, output_fd, own_tree=own_tree,
                         capped=capped, detached=detached)
+        run_at_level(plan, result_fd, level)
+    except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the forked grader
+        _exit(HARNESS_FAULT)
+
+
+def run_at_level(plan: ChildPlan, result_fd: int, level: str) -> NoReturn:
+    """Report the isolation level reached, run every trial of the plan (below plan.limits.require: none) and exit.
+
+    Everything sent, it closes its descriptors before exiting (POSIX): the pipes end at once, and the launcher, reading
+    the last message, answers while the kernel tears down this process's share of torch's memory (10 ms and more).
+    """
+    try:
         _send(result_fd, {"kind": "note", "text": SANDBOX_NOTE + level})
         if not meets(level, plan.limits.require):  # the parent reads the note and refuses; nothing else to do
             _exit(TOO_WEAK)
         _run(plan, result_fd)
         _flush()
-        close_all_but(set())
+        if os.name == "posix":
+            close_all_but(set())
         _exit(0)
-    except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the forked grader
+    except BaseException:  # noqa: BLE001 - whatever happens, never unwind into the grader's code
         _exit(HARNESS_FAULT)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from ..config import Limits
+from .descriptors import close_all_but
 from .isolate import OWN_PROCESSES, PR_SET_PDEATHSIG, STRONG, enter_process_namespace, isolate, prctl
 from .seccomp import restrict_sockets
 
@@ -40,16 +41,6 @@ def detach(result_fd: int, output_fd: int, *, keep: tuple[int, ...] = ()) -> Det
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     # the kernel never applies RLIMIT_NPROC to the real root: no need to count
     return Detached(tasks=_tasks_of_my_user() if os.getuid() != 0 else 0)
-
-
-def close_all_but(keep: set[int]) -> None:
-    """Close every descriptor not in `keep`."""
-    start = 0
-    for fd in sorted(keep):
-        if start < fd:  # never an empty range: os.closerange(0, 0) closes every descriptor (close_range's ~0 max)
-            os.closerange(start, fd)
-        start = fd + 1
-    os.closerange(start, 1 << 16)
 
 
 def confine(limits: Limits, hidden: tuple[str, ...], workdir: str, result_fd: int, output_fd: int, *,

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import ctypes
 import os
-import resource
 import select
 import signal
 from typing import Callable, NoReturn
 
 from ..config import LEVELS
+
+try:
+    import resource
+except ImportError:  # Windows: nothing here runs there (grader.sandbox.runners picks the portable runner), but
+    resource = None  # type: ignore[assignment]  # level_of and meets serve every runner, so the module must import
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 CLONE_NEWUTS, CLONE_NEWIPC = 0x04000000, 0x08000000
@@ -47,6 +51,8 @@ class _Refused(Exception):
 
 def level_of(text: str) -> str:
     """Name (one of LEVELS) the level that a sandbox note describes."""
+    if text.startswith(LEVELS[0]):
+        return LEVELS[0]
     if not text.startswith(STRONG):
         return "baseline"
     return "own_process_tree" if text.endswith(OWN_PROCESSES) else "namespaces"

@@ -83,7 +83,7 @@ def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
         malformed, over_limit = None, f"more than {limits.result_limit_mb} MB"
     if raw.lost is not None:
         malformed, over_limit = raw.lost, None
-    exit_code = os.waitstatus_to_exitcode(raw.status) if raw.status is not None else None
+    exit_code = _exit_code(raw.status)
     return RunResult(
         messages=messages, output=raw.output.decode("utf-8", errors="replace"), output_bytes=raw.output_bytes,
         exit_code=exit_code if exit_code is not None and exit_code >= 0 else None,
@@ -93,12 +93,25 @@ def read_run(raw: RawRun, limits: Limits, *, trials: int) -> RunResult:
     )
 
 
+def _exit_code(status: int | None) -> int | None:
+    """The exit code (negative: the signal) a wait status means; None when unknown or too large (a Windows crash)."""
+    try:
+        return os.waitstatus_to_exitcode(status) if status is not None else None
+    except (ValueError, OverflowError):
+        return None
+
+
 def _check_level(messages: tuple[dict, ...], required: str) -> None:
     if required == LEVELS[0] or not messages:  # no message at all: the child died first, a crash like any other
         return
     first = messages[0]
     reached = first["text"][len(SANDBOX_NOTE):] if first["kind"] == "note" and \
         first["text"].startswith(SANDBOX_NOTE) else "unknown"
+    if not meets(reached, required) and level_of(reached) == LEVELS[0]:
+        raise SandboxTooWeak(
+            f"config.yaml demands sandbox.require: {required}, but this grading ran on the portable runner "
+            f"({reached}); no student code was run. Grade on Linux with the fork runner (set sandbox.runner: auto "
+            f"in config.yaml and unset GRADER_RUNNER), or set sandbox.require: portable in config.yaml")
     if not meets(reached, required):
         raise SandboxTooWeak(
             f"config.yaml demands sandbox.require: {required}, but this machine reached only {level_of(reached)!r} "

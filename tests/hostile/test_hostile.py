@@ -37,12 +37,15 @@ from pathlib import Path
 import pytest
 from conftest import HIDDEN_SEEDS, REPO, SPAWNER, TIMEOUT_S, _course, grade_code
 
-from grader.sandbox.confine import CAPPED
+pytest.importorskip("resource", reason="the hostile suite attacks the fork runner's Linux sandbox")
+from grader.sandbox.confine import CAPPED  # noqa: E402 - after the skip: confine imports resource
 from grader.export import grade_to_dict
 from grader.sandbox.isolate import OWN_PROCESSES, STRONG
 from grader.report import render
 from grader.result import MAX_NOTES, MAX_TEXT, Grade
 from grader.source import read_submission
+
+pytestmark = pytest.mark.needs_linux_sandbox  # the fork runner's Linux isolation; skipped on the portable runner
 
 HERE = Path(__file__).resolve().parent
 KEYS = {"attack", "expect-error", "expect-status", "expect-score", "expect-score-below", "limits", "needs", "exercise"}
