@@ -308,12 +308,13 @@ def _own_children() -> list[int]:
     return found
 
 
-def kill_strays(rounds: int = 50) -> None:
-    """Kill and reap every remaining child of this subreaper: what a submission left behind, setsid or not."""
+def kill_strays(rounds: int = 50, *, spare: int | None = None) -> None:
+    """Kill and reap every remaining child of this subreaper but `spare` (the next child, forked ahead): what a
+    submission left behind, setsid or not."""
     if not os.path.isdir("/proc"):
         return
     for _ in range(rounds):
-        strays = _own_children()
+        strays = [pid for pid in _own_children() if pid != spare]
         if not strays:
             return
         for pid in strays:

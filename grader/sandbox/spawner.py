@@ -14,6 +14,7 @@ import json
 import os
 import pickle
 import select
+import signal
 import sys
 import time
 from typing import TYPE_CHECKING, NoReturn
@@ -24,7 +25,7 @@ from .protocol import HEADER, frame
 
 if TYPE_CHECKING:
     from .child import ChildPlan
-    from .runner import RawRun, Surroundings
+    from .runner import RawRun, Standby, Surroundings
 
 GRACE_S = 30.0
 WARM_UP = "warm_up"  # a request in place of a plan: the launcher runs warm_up() itself (Spawner.warm_up)
@@ -59,8 +60,11 @@ def _read_frame(fd: int, deadline: float | None = None) -> bytes | None:
 def _serve(requests: int, replies: int, around: "Surroundings") -> None:
     """Run one plan at a time until the grading process closes the pipe.
 
-    The next child is forked as soon as the last one is answered and cleaned up, so it waits for its plan instead of
-    the plan waiting for the fork; the last child's exit and its strays are dealt with after the answer.
+    The next child is forked ahead, so it waits for its plan instead of the plan waiting for the fork; the last
+    child's exit and its strays are dealt with after the answer. As init of a tree of its own, the launcher first
+    kills every other process of the tree at once (none of them runs again), then forks the next child while the
+    kernel tears them down, and reaps them all before that child gets its plan: its memory cap and process count
+    start from nothing left behind. Elsewhere it reaps first and forks after.
     """
     from .confine import scrub_environment_block
     from .runner import RunningChild, Standby, become_subreaper, kill_strays
@@ -89,9 +93,31 @@ def _serve(requests: int, replies: int, around: "Surroundings") -> None:
         header = {"result_bytes": raw.result_bytes, "output_bytes": raw.output_bytes, "status": raw.status,
                   "seconds": raw.seconds, "timed_out": raw.timed_out, "output_exceeded": raw.output_exceeded}
         _write_all(replies, frame(json.dumps(header).encode()) + frame(raw.result) + frame(raw.output))
+        if around.own_tree:
+            _end_the_rest()
+            standby = _fork_or_none(around)
         child.cleanup()
         if reaper:
-            kill_strays()
+            kill_strays(spare=standby.pid if standby is not None else None)
+
+
+def _end_the_rest() -> None:
+    """As init of the tree, SIGKILL every other process in it: what a run left behind never runs again."""
+    if os.getpid() != 1:  # anywhere else, kill(-1) reaches every process of this user on the machine
+        return
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:  # nothing else is left
+        pass
+
+
+def _fork_or_none(around: "Surroundings") -> "Standby | None":
+    from .runner import Standby
+
+    try:
+        return Standby(around)
+    except OSError:  # the tree's pids cap is still full of the processes being torn down: fork once they are reaped
+        return None
 
 
 def warm_autograd() -> None:
