@@ -101,8 +101,9 @@ class _YamlShapeError(Exception):
         self.message = message
 
 
-def load_yaml(path: Path, error: type[GraderError], *, max_bytes: int = 1_000_000) -> Any:
-    """Parse a YAML file; raise `error` naming the file and line on any problem."""
+def read_utf8(path: Path, error: type[GraderError], *, max_bytes: int) -> str:
+    """A text file of at most `max_bytes`, UTF-8 with or without a byte-order mark; raise `error` naming the file
+    (and the line of a byte that is not UTF-8) when it cannot be read, is too large or is not UTF-8."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -110,10 +111,15 @@ def load_yaml(path: Path, error: type[GraderError], *, max_bytes: int = 1_000_00
     if len(raw) > max_bytes:
         raise error(f"{path}: file is {len(raw)} bytes, more than the {max_bytes} allowed")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8") from None
+
+
+def load_yaml(path: Path, error: type[GraderError], *, max_bytes: int = 1_000_000) -> Any:
+    """Parse a YAML file; raise `error` naming the file and line on any problem."""
+    text = read_utf8(path, error, max_bytes=max_bytes)
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - the loader is a SafeLoader subclass
     except _YamlShapeError as exc:

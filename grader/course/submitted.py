@@ -18,6 +18,7 @@ from pathlib import Path
 from ..duedates import CsvSource, Deadlines, local_time, utc_text, zone
 from ..errors import ConfigError
 from ..exercise import closest_id
+from ..yamlfile import read_utf8
 from .gradebook import Gradebook
 from .roster import Job, Roster
 
@@ -134,18 +135,7 @@ def csv_time(times: dict[tuple[str, str | None], str], student: str, exercise: s
 
 def _rows(source: CsvSource) -> list[tuple[int, dict[str, str]]]:
     """The CSV's rows with their line numbers; the columns config.yaml names must all be in its header."""
-    try:
-        raw = source.path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{source.path}: cannot read the submission times CSV (deadlines.submitted.csv): "
-                          f"{exc.strerror or exc}") from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise ConfigError(f"{source.path}: {len(raw)} bytes, more than the {MAX_CSV_BYTES} a times CSV may have")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"{source.path}:{line}: not UTF-8 text; save the CSV as UTF-8") from None
+    text = read_utf8(source.path, ConfigError, max_bytes=MAX_CSV_BYTES)  # deadlines.submitted.csv
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     wanted = [c for c in (source.student, source.time, source.exercise) if c is not None]
