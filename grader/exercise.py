@@ -376,11 +376,16 @@ def closest_id(wanted: str, known: list[str]) -> str | None:
     return best[1] if best[0] >= 0.6 else None
 
 
+def did_you_mean(wanted: str, known: list[str]) -> str:
+    """' (did you mean X?)' naming the closest of `known` (closest_id), or '' when none is close."""
+    close = closest_id(wanted, known)
+    return f" (did you mean {close}?)" if close else ""
+
+
 def load_exercise(folder: Path, exercise_id: str, settings: Settings | None = None) -> Exercise:
     """Find and load the exercise with this id (of the course `settings` describe: see parse_exercise)."""
     files = exercise_files(folder)
     if exercise_id not in files:
-        close = closest_id(exercise_id, list(files))
-        hint = f" (did you mean {close}?)" if close else ""
+        hint = did_you_mean(exercise_id, list(files))
         raise UsageError(f"no exercise '{exercise_id}' in {folder}{hint}; run 'grade list' to see them")
     return parse_exercise(files[exercise_id], settings)

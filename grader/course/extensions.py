@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import UsageError
-from ..exercise import closest_id
+from ..exercise import did_you_mean
 from .gradebook import Gradebook, _now, who
 
 ALL = "*"  # the exercise of an extension that applies to every exercise
@@ -38,8 +38,7 @@ def known_student(book: Gradebook, wanted: str) -> str:
     exact = [s for s in names if s.casefold() == wanted.casefold()]
     if exact:
         return exact[0]
-    close = closest_id(wanted, names)
-    hint = f" (did you mean {close}?)" if close else ""
+    hint = did_you_mean(wanted, names)
     listed = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "") if names else "none yet: run grade batch"
     raise UsageError(f"no student {wanted!r} in the gradebook{hint}; its students: {listed}")
 
@@ -50,8 +49,7 @@ def known_exercise(wanted: str, known: list[str]) -> str:
         return ALL
     if wanted in known:
         return wanted
-    close = closest_id(wanted, known)
-    hint = f" (did you mean {close}?)" if close else ""
+    hint = did_you_mean(wanted, known)
     raise UsageError(f"no exercise {wanted!r}{hint}; give one of {', '.join(known)}, or 'all'")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from ..config import Settings
 from ..duedates import Deadlines, lateness, parse_utc, utc_text
 from ..errors import ConfigError
-from ..exercise import closest_id, exercise_files
+from ..exercise import did_you_mean, exercise_files
 from ..result import Adjustment, Grade, StudentResult
 from .extensions import days_for, extensions
 from .gradebook import Gradebook
@@ -134,8 +134,7 @@ def check_named(deadlines: Deadlines, known: list[str]) -> None:
     """Refuse deadlines for exercises the course does not have: a typo would leave the real one without a due time."""
     for exercise, line in deadlines.named().items():
         if exercise not in known:
-            close = closest_id(exercise, known)
-            hint = f" (did you mean {close}?)" if close else ""
+            hint = did_you_mean(exercise, known)
             raise ConfigError(f"{deadlines.config}:{line}: deadlines name the exercise {exercise!r}, which the course "
                               f"does not have{hint}; the exercises are {', '.join(known)}")
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from ..errors import UsageError
-from ..exercise import closest_id
+from ..exercise import did_you_mean
 from .gradebook import Gradebook, who
 
 BATCH_DROP_REASON = "dropped by grade batch --drop-overrides"
@@ -71,8 +71,7 @@ def check_student(gradebook: Gradebook, student: str) -> None:
     known = [s for (s,) in gradebook._db.execute(
         "SELECT student FROM grades UNION SELECT student FROM events ORDER BY 1")]
     if student not in known:
-        close = closest_id(student, known)
-        hint = f" (did you mean {close}?)" if close else ""
+        hint = did_you_mean(student, known)
         raise UsageError(f"no student '{student}' in the gradebook {gradebook.path}{hint}")
 
 
@@ -84,8 +83,7 @@ def check_exercise(gradebook: Gradebook, exercise: str, course: list[str]) -> No
     stored = [e for (e,) in gradebook._db.execute("SELECT exercise FROM grades UNION SELECT exercise FROM events")]
     known = [*course, *(e for e in stored if e not in course)]
     if exercise not in known:
-        close = closest_id(exercise, known)
-        hint = f" (did you mean {close}?)" if close else ""
+        hint = did_you_mean(exercise, known)
         raise UsageError(f"no exercise '{exercise}' in this course{hint}; run 'grade list' to see them")
 
 
@@ -100,8 +98,7 @@ def max_points(gradebook: Gradebook, student: str, exercise: str, check: str | N
     checks = dict(gradebook._db.execute("SELECT name, max_score FROM checks WHERE student = ? AND exercise = ? "
                                         "ORDER BY position", (student, exercise)).fetchall())
     if check not in checks:
-        close = closest_id(check, list(checks))
-        hint = f" (did you mean {close}?)" if close else f" (its checks: {', '.join(checks) or 'none'})"
+        hint = did_you_mean(check, list(checks)) or f" (its checks: {', '.join(checks) or 'none'})"
         raise UsageError(f"{student}'s grade for {exercise} has no check '{check}'{hint}")
     return float(checks[check])
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
-from ..exercise import closest_id
+from ..exercise import did_you_mean
 from .batch import Course
 from .gradebook import Gradebook, Stamp
 from .roster import Job, Roster
@@ -31,9 +31,8 @@ def pick_students(roster: Roster, wanted: tuple[str, ...]) -> Roster:
     known = list(roster.students)
     for name in names:
         if name not in known:
-            close = closest_id(name, known)
-            hint = (f" (did you mean {close}?)" if close else
-                    f"; the students are {', '.join(known[:8])}{', ...' if len(known) > 8 else ''}")
+            hint = did_you_mean(name, known) or \
+                f"; the students are {', '.join(known[:8])}{', ...' if len(known) > 8 else ''}"
             raise UsageError(f"--student: no student {name!r} in {roster.folder}{hint}")
     chosen = set(names)
     return dataclasses.replace(roster, students=tuple(s for s in roster.students if s in chosen),

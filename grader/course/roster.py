@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..exercise import closest_id
+from ..exercise import did_you_mean
 
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -52,8 +52,7 @@ def select_exercises(known: list[str], wanted: str | None) -> tuple[str, ...] | 
     ids = tuple(dict.fromkeys(part.strip() for part in wanted.split(",") if part.strip()))
     for exercise_id in ids:
         if exercise_id not in known:
-            close = closest_id(exercise_id, known)
-            hint = f" (did you mean {close}?)" if close else f"; the exercises are {', '.join(known)}"
+            hint = did_you_mean(exercise_id, known) or f"; the exercises are {', '.join(known)}"
             raise UsageError(f"--exercises: no exercise {exercise_id!r}{hint}")
     if not ids:
         raise UsageError("--exercises is empty; give ids like --exercises ex01,ex03")

@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Sequence
 from ..codes import DIAGNOSES, ERROR_KINDS
 from ..config import Settings
 from ..errors import ExerciseError, UsageError
-from ..exercise import Exercise, closest_id, exercise_files, parse_exercise
+from ..exercise import Exercise, did_you_mean, exercise_files, parse_exercise
 from ..grade import conclude, expectations, hidden_seeds, prepare
 from ..inputs import make_trials
 from ..oracle import build_oracle
@@ -95,8 +95,7 @@ def select(settings: Settings, ids: Sequence[str]) -> dict[str, Path]:
     files = exercise_files(settings.exercises_dir)
     for exercise_id in ids:
         if exercise_id not in files:
-            close = closest_id(exercise_id, list(files))
-            hint = f" (did you mean {close}?)" if close else ""
+            hint = did_you_mean(exercise_id, list(files))
             raise UsageError(f"no exercise '{exercise_id}' in {settings.exercises_dir}{hint}; known: "
                              f"{', '.join(files) or 'none'}")
     return {i: p for i, p in files.items() if i in ids} if ids else files

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..duedates import CsvSource, Deadlines, local_time, utc_text, zone
 from ..errors import ConfigError
-from ..exercise import closest_id
+from ..exercise import closest_id, did_you_mean
 from ..yamlfile import read_utf8
 from .gradebook import Gradebook
 from .roster import Job, Roster
@@ -117,8 +117,7 @@ def read_csv_times(deadlines: Deadlines, known: Iterable[str]) -> dict[tuple[str
             elif named in known:
                 targets = (named,)
             else:
-                close = closest_id(named, [*known, *assignments])
-                hint = f" (did you mean {close}?)" if close else ""
+                hint = did_you_mean(named, [*known, *assignments])
                 raise ConfigError(f"{source.path}:{line}: column {source.exercise!r}: {named!r} is no exercise or "
                                   f"assignment{hint}; the exercises are {', '.join(known)}")
         for target in targets:
